@@ -1,0 +1,2 @@
+namespace Durable.Actors.Tests;
+public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }
