@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace Durable.Hosting;
+
+/// <summary>Checks the runtime's settings on start; each failure names the key, the value and the rule.</summary>
+internal sealed class DurableObjectsOptionsValidator : IValidateOptions<DurableObjectsOptions>, IValidateOptions<DurableIdOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DurableObjectsOptions options)
+    {
+        var failures = new List<string>();
+        Positive(nameof(options.IdleTimeout), options.IdleTimeout);
+        Positive(nameof(options.EventDeadline), options.EventDeadline);
+        Positive(nameof(options.BlockConcurrencyTimeout), options.BlockConcurrencyTimeout);
+        Positive(nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        Positive(nameof(options.CollectionInterval), options.CollectionInterval);
+        if (options.MaxQueuedEventsPerObject < 1)
+            failures.Add($"{DurableObjectsOptions.SectionName}:{nameof(options.MaxQueuedEventsPerObject)} is {options.MaxQueuedEventsPerObject}; it must be at least 1.");
+        if (options.MaxInFlightEventsPerNode < 1)
+            failures.Add($"{DurableObjectsOptions.SectionName}:{nameof(options.MaxInFlightEventsPerNode)} is {options.MaxInFlightEventsPerNode}; it must be at least 1.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Positive(string key, TimeSpan value)
+        {
+            if (value <= TimeSpan.Zero)
+                failures.Add($"{DurableObjectsOptions.SectionName}:{key} is {value}; it must be a positive duration.");
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, DurableIdOptions options) =>
+        options.Secret is { } secret && System.Text.Encoding.UTF8.GetByteCount(secret) < 16
+            ? ValidateOptionsResult.Fail($"{DurableIdOptions.SectionName}:{nameof(options.Secret)} has {secret.Length} characters; it must have at least 16.")
+            : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics.Metrics;
+
+namespace Durable.Internal;
+
+/// <summary>The runtime's instruments, on the meter named "Durable".</summary>
+internal sealed class DurableMetrics
+{
+    public const string MeterName = "Durable";
+
+    private readonly Counter<long> _activations;
+    private readonly Counter<long> _passivations;
+    private readonly Counter<long> _resets;
+    private readonly Counter<long> _overloads;
+    private readonly Counter<long> _deadlines;
+    private readonly Counter<long> _commits;
+    private readonly Histogram<int> _batchSize;
+
+    public DurableMetrics(IMeterFactory meterFactory, Func<int> activeObjects, Func<int> inFlightEvents)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _activations = meter.CreateCounter<long>("durable.activations", "{activation}", "Objects activated");
+        _passivations = meter.CreateCounter<long>("durable.passivations", "{activation}", "Objects passivated after idling");
+        _resets = meter.CreateCounter<long>("durable.resets", "{activation}", "Activations reset after a failure");
+        _overloads = meter.CreateCounter<long>("durable.overloads", "{event}", "Events refused because a queue was full");
+        _deadlines = meter.CreateCounter<long>("durable.deadline_exceeded", "{event}", "Events that outlived their deadline");
+        _commits = meter.CreateCounter<long>("durable.storage.commits", "{batch}", "Write batches committed to the journal");
+        _batchSize = meter.CreateHistogram("durable.storage.batch_size", "{key}", "Keys written per committed batch",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096] });
+        meter.CreateObservableUpDownCounter("durable.objects.active", activeObjects, "{object}", "Objects active on this node");
+        meter.CreateObservableUpDownCounter("durable.events.in_flight", inFlightEvents, "{event}", "Events admitted and not yet answered");
+    }
+
+    public void Activated() => _activations.Add(1);
+
+    public void Passivated() => _passivations.Add(1);
+
+    public void Reset() => _resets.Add(1);
+
+    public void Overloaded() => _overloads.Add(1);
+
+    public void DeadlineExceeded() => _deadlines.Add(1);
+
+    public void Committed(int keys)
+    {
+        _commits.Add(1);
+        _batchSize.Record(keys);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Durable.Internal;
+
+/// <summary>
+/// Makes and checks <see cref="DurableObjectId"/>s with the cluster's id secret.
+/// Guarantees: the same (namespace, name) always gives the same id under one secret; unique ids never repeat
+/// (16 CSPRNG bytes); an id whose MAC does not match its namespace is rejected, so ids of another namespace,
+/// another cluster or hand-made ones never reach an object.
+/// </summary>
+internal sealed class IdCodec
+{
+    private const int HalfLength = 16;
+    private readonly byte[] _nameKey;
+    private readonly byte[] _macKey;
+
+    public IdCodec(ReadOnlySpan<byte> secret)
+    {
+        if (secret.Length < 16)
+            throw new ArgumentException($"The id secret must be at least 16 bytes; it has {secret.Length}.", nameof(secret));
+        // Two keys derived from one secret so the name hash and the MAC can never be confused for each other.
+        _nameKey = HMACSHA256.HashData(secret, "durable/id/name"u8);
+        _macKey = HMACSHA256.HashData(secret, "durable/id/mac"u8);
+    }
+
+    public DurableObjectId FromName(string @namespace, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var bytes = new byte[DurableObjectId.ByteLength];
+        Span<byte> hash = stackalloc byte[32];
+        HMACSHA256.HashData(_nameKey, Framed(@namespace, Encoding.UTF8.GetBytes(name)), hash);
+        hash[..HalfLength].CopyTo(bytes);
+        WriteMac(@namespace, bytes);
+        return new DurableObjectId(@namespace, bytes, name);
+    }
+
+    public DurableObjectId NewUnique(string @namespace)
+    {
+        var bytes = new byte[DurableObjectId.ByteLength];
+        RandomNumberGenerator.Fill(bytes.AsSpan(0, HalfLength));
+        WriteMac(@namespace, bytes);
+        return new DurableObjectId(@namespace, bytes, name: null);
+    }
+
+    public DurableObjectId Parse(string @namespace, string? hex)
+    {
+        if (hex is null)
+            throw new InvalidDurableObjectIdException(@namespace, hex, "the id is missing");
+        if (hex.Length != DurableObjectId.HexLength)
+            throw new InvalidDurableObjectIdException(@namespace, hex, $"an id has {DurableObjectId.HexLength} hex digits, this one has {hex.Length} characters");
+        var bytes = new byte[DurableObjectId.ByteLength];
+        if (Convert.FromHexString(hex, bytes, out _, out _) != System.Buffers.OperationStatus.Done)
+            throw new InvalidDurableObjectIdException(@namespace, hex, "it is not hexadecimal");
+        Span<byte> expected = stackalloc byte[HalfLength];
+        ComputeMac(@namespace, bytes.AsSpan(0, HalfLength), expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, bytes.AsSpan(HalfLength)))
+            throw new InvalidDurableObjectIdException(@namespace, hex, "it was not made for this namespace");
+        return new DurableObjectId(@namespace, bytes, name: null);
+    }
+
+    private void WriteMac(string @namespace, byte[] bytes) =>
+        ComputeMac(@namespace, bytes.AsSpan(0, HalfLength), bytes.AsSpan(HalfLength));
+
+    private void ComputeMac(string @namespace, ReadOnlySpan<byte> firstHalf, Span<byte> destination)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_macKey, Framed(@namespace, firstHalf), mac);
+        mac[..HalfLength].CopyTo(destination);
+    }
+
+    // Length-prefixed framing so ("ab", "c") and ("a", "bc") never hash alike.
+    private static byte[] Framed(string @namespace, ReadOnlySpan<byte> payload)
+    {
+        var ns = Encoding.UTF8.GetBytes(@namespace);
+        var framed = new byte[4 + ns.Length + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed, ns.Length);
+        ns.CopyTo(framed, 4);
+        payload.CopyTo(framed.AsSpan(4 + ns.Length));
+        return framed;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Durable.Internal;
+
+/// <summary>Every log event id of the runtime, in one place so ids never collide.</summary>
+internal static class LogEventIds
+{
+    public const int RuntimeStarted = 1000;
+    public const int RuntimeStopping = 1001;
+    public const int RuntimeStopped = 1002;
+    public const int ShutdownTimedOut = 1003;
+
+    public const int Activated = 1100;
+    public const int Passivated = 1101;
+    public const int Reset = 1102;
+    public const int LoadFailed = 1103;
+    public const int InstantiationFailed = 1104;
+    public const int Crashed = 1105;
+    public const int DeadlineExceeded = 1106;
+    public const int WaitUntilFailed = 1107;
+}

@@ -1,0 +1,43 @@
+namespace Durable.Internal;
+
+/// <summary>
+/// One event for an object (a fetch; later alarms and socket messages). It is queued in its activation's arrival list
+/// from admission until its result is delivered or it fails. Its result is set once: by the object's handler (released
+/// through the output gate), by a deadline, or by a reset; whichever comes first wins.
+/// </summary>
+internal abstract class ObjectEvent
+{
+    // Links in the activation's arrival list; guarded by the activation's lock.
+    internal ObjectEvent? Previous;
+    internal ObjectEvent? Next;
+    internal bool Started;
+    internal bool Linked;
+
+    protected ObjectEvent(DurableObjectId target, long arrivedAt)
+    {
+        Target = target;
+        ArrivedAt = arrivedAt;
+    }
+
+    public DurableObjectId Target { get; }
+
+    /// <summary>When the event was admitted, as a <see cref="TimeProvider"/> timestamp.</summary>
+    public long ArrivedAt { get; }
+
+    /// <summary>True once the caller has its answer (result or error).</summary>
+    public abstract bool IsCompleted { get; }
+
+    /// <summary>Runs the object's handler; the outcome is kept until <see cref="Deliver"/>.</summary>
+    public abstract Task InvokeAsync(DurableObject target);
+
+    /// <summary>Keeps the error the handler threw, to be delivered through the output gate like a result.</summary>
+    public abstract void SetHandlerError(Exception error);
+
+    /// <summary>Gives the caller the kept outcome.</summary>
+    public abstract void Deliver();
+
+    /// <summary>Fails the event now; thread-safe; false when it already completed.</summary>
+    public abstract bool TryFail(Exception error);
+
+    public abstract string Describe();
+}

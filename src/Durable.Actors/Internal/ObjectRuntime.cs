@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
+using Durable.Hosting;
+using Durable.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Durable.Internal;
+
+/// <summary>
+/// The per-node object runtime: the directory of activations (at most one per id on this node), admission with the
+/// node's in-flight limit, the collector for idle objects and deadlines, and start and graceful stop.
+/// </summary>
+internal sealed partial class ObjectRuntime : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<DurableObjectId, Activation> _activations = new();
+    private readonly DurableIdOptions _idOptions;
+    private readonly ActivationCollector _collector;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IdCodec? _ids;
+    private int _inFlight;
+    private volatile bool _stopping;
+
+    public ObjectRuntime(
+        IOptions<DurableObjectsOptions> options,
+        IOptions<DurableIdOptions> idOptions,
+        IDurableStorageProvider storage,
+        TimeProvider time,
+        IServiceProvider services,
+        ILoggerFactory loggerFactory,
+        IMeterFactory meterFactory)
+    {
+        Options = options.Value;
+        _idOptions = idOptions.Value;
+        Storage = storage;
+        Time = time;
+        Services = services;
+        Logger = loggerFactory.CreateLogger("Durable.Runtime");
+        Metrics = new DurableMetrics(meterFactory, () => _activations.Count, () => Volatile.Read(ref _inFlight));
+        _collector = new ActivationCollector(this);
+    }
+
+    public DurableObjectsOptions Options { get; }
+
+    public IDurableStorageProvider Storage { get; }
+
+    public TimeProvider Time { get; }
+
+    public IServiceProvider Services { get; }
+
+    public ILogger Logger { get; }
+
+    public DurableMetrics Metrics { get; }
+
+    public IdCodec Ids => _ids ?? throw new InvalidOperationException("The durable object runtime has not started yet.");
+
+    public bool IsStarted => _ids is not null;
+
+    public int ActiveCount => _activations.Count;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    internal ActivationCollector Collector => _collector;
+
+    internal ICollection<Activation> Activations => _activations.Values;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_ids is not null) return;
+        await Storage.OpenAsync(cancellationToken);
+        var secret = _idOptions.Secret is { } configured
+            ? Encoding.UTF8.GetBytes(configured)
+            : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
+        _ids = new IdCodec(secret);
+        _collector.Start();
+        Log.Started(Logger, Options.Namespaces.Count);
+    }
+
+    public NamespaceRegistration GetNamespace(string name) =>
+        Options.Namespaces.TryGetValue(name, out var registration) ? registration : throw new UnknownNamespaceException(name);
+
+    public Activation? FindActivation(DurableObjectId id) => _activations.GetValueOrDefault(id);
+
+    public Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Admit(id);
+        var e = new FetchEvent(id, Time.GetTimestamp(), request);
+        try
+        {
+            Dispatch(e);
+        }
+        catch
+        {
+            EventFinished();
+            throw;
+        }
+        return cancellationToken.CanBeCanceled ? e.Completion.WaitAsync(cancellationToken) : e.Completion;
+    }
+
+    private void Admit(DurableObjectId id)
+    {
+        if (_stopping)
+        {
+            Metrics.Overloaded();
+            throw new OverloadedException($"The node is shutting down; object {id} is not taking events here.", id);
+        }
+        if (Interlocked.Increment(ref _inFlight) > Options.MaxInFlightEventsPerNode)
+        {
+            EventFinished();
+            Metrics.Overloaded();
+            throw new OverloadedException(
+                $"The node has {Options.MaxInFlightEventsPerNode} events in flight, its limit (Durable:Objects:MaxInFlightEventsPerNode).", id);
+        }
+    }
+
+    /// <summary>Hands an admitted event to the object's activation, making one if there is none.</summary>
+    private void Dispatch(ObjectEvent e)
+    {
+        var spinner = new SpinWait();
+        while (true)
+        {
+            var activation = _activations.GetOrAdd(e.Target, static (id, runtime) =>
+                new Activation(runtime, runtime.GetNamespace(id.Namespace), id), this);
+            bool admitted;
+            try
+            {
+                admitted = activation.TryEnqueue(e);
+            }
+            catch (OverloadedException)
+            {
+                Metrics.Overloaded();
+                throw;
+            }
+            if (admitted)
+            {
+                if (e.Target.Name is { } name) activation.LearnName(name);
+                activation.StartIfNew();
+                return;
+            }
+            // That activation just passivated or reset and is leaving the directory.
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Sends an event that never started in a reset activation to the object's next activation.</summary>
+    public void Redispatch(ObjectEvent e)
+    {
+        try
+        {
+            Dispatch(e);
+        }
+        catch (Exception error)
+        {
+            e.TryFail(error);
+            EventFinished();
+        }
+    }
+
+    public void EventFinished()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping) _drained.TrySetResult();
+    }
+
+    public void Remove(Activation activation) =>
+        _activations.TryRemove(new KeyValuePair<DurableObjectId, Activation>(activation.Id, activation));
+
+    /// <summary>Stops taking events, lets in-flight ones finish and their writes commit, then passivates everything.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping) return;
+        _stopping = true;
+        Log.Stopping(Logger, InFlight, ActiveCount);
+        await _collector.StopAsync();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.ShutdownTimeout);
+        try
+        {
+            if (Volatile.Read(ref _inFlight) > 0) await _drained.Task.WaitAsync(timeout.Token);
+            await Task.WhenAll(_activations.Values.Select(a => a.DeactivateAsync())).WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.ShutdownTimedOut(Logger, InFlight, ActiveCount);
+        }
+        Log.Stopped(Logger);
+    }
+
+    public async ValueTask DisposeAsync() => await _collector.StopAsync();
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogEventIds.RuntimeStarted, LogLevel.Information, "Durable object runtime started with {NamespaceCount} namespaces")]
+        public static partial void Started(ILogger logger, int namespaceCount);
+
+        [LoggerMessage(LogEventIds.RuntimeStopping, LogLevel.Information, "Durable object runtime stopping: {InFlight} events in flight, {Active} objects active")]
+        public static partial void Stopping(ILogger logger, int inFlight, int active);
+
+        [LoggerMessage(LogEventIds.ShutdownTimedOut, LogLevel.Warning, "Shutdown timed out with {InFlight} events in flight and {Active} objects active")]
+        public static partial void ShutdownTimedOut(ILogger logger, int inFlight, int active);
+
+        [LoggerMessage(LogEventIds.RuntimeStopped, LogLevel.Information, "Durable object runtime stopped")]
+        public static partial void Stopped(ILogger logger);
+    }
+}

@@ -1,0 +1,27 @@
+namespace Durable.Storage;
+
+/// <summary>
+/// Where objects' journals live. The contract every provider keeps (and the conformance suite checks):
+/// <list type="bullet">
+/// <item><see cref="AppendAsync"/> is atomic: the whole event is stored or none of it. It completes only once the event
+/// is durable. It throws <see cref="StorageConflictException"/> when an event with that sequence number exists (a stale
+/// writer), and faults with any other exception when the outcome is unknown; the caller then treats the object as
+/// broken and recovers it from storage.</item>
+/// <item><see cref="LoadAsync"/> returns the fold of every durable event of the object (snapshot plus tail), or an
+/// empty fold at seq 0 for an object never written.</item>
+/// <item>Calls for different objects may run concurrently; for one object the runtime appends one event at a time.</item>
+/// </list>
+/// </summary>
+public interface IDurableStorageProvider : IAsyncDisposable
+{
+    /// <summary>Opens the store (creating or migrating its schema). Called once before anything else.</summary>
+    Task OpenAsync(CancellationToken cancellationToken);
+
+    Task<ObjectData> LoadAsync(ObjectKey key, CancellationToken cancellationToken);
+
+    Task AppendAsync(ObjectKey key, JournalEvent journalEvent, CancellationToken cancellationToken);
+
+    /// <summary>Returns the node-wide secret stored under <paramref name="name"/>, creating it from
+    /// <paramref name="create"/> the first time. Concurrent first calls agree on one value.</summary>
+    Task<byte[]> GetOrCreateSecretAsync(string name, Func<byte[]> create, CancellationToken cancellationToken);
+}
