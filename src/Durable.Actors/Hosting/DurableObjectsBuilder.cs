@@ -12,6 +12,15 @@ public sealed class DurableObjectsBuilder(IServiceCollection services)
     /// <summary>Keeps journals in process memory (lost at exit). The default when no other storage is chosen.</summary>
     public DurableObjectsBuilder UseInMemoryStorage() => UseStorage(_ => new InMemoryStorageProvider());
 
+    /// <summary>Uses a provider the caller owns (it is not disposed with the container), e.g. one shared by two runtimes.</summary>
+    public DurableObjectsBuilder UseStorage(IDurableStorageProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        Services.RemoveAll<IDurableStorageProvider>();
+        Services.AddSingleton(provider);
+        return this;
+    }
+
     public DurableObjectsBuilder UseStorage(Func<IServiceProvider, IDurableStorageProvider> factory)
     {
         Services.RemoveAll<IDurableStorageProvider>();
