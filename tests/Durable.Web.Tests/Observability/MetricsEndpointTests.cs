@@ -1,0 +1,95 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using Durable.Web.Observability;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Durable.Web.Tests.Observability;
+
+public sealed class MetricsEndpointTests
+{
+    [Fact]
+    public async Task Get_metrics_over_kestrel_returns_recorded_counter_as_prometheus_text()
+    {
+        var prefix = "Durable.Test." + Guid.NewGuid().ToString("N");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddPrometheusMetrics(o => o.MeterPrefix = prefix);
+        await using var app = builder.Build();
+        app.MapPrometheusMetrics();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await app.StartAsync(timeout.Token);
+
+        using var meter = new Meter(prefix);
+        meter.CreateCounter<long>("durable.requests").Add(5, new KeyValuePair<string, object?>("route", "/objects"));
+        var address = app.Services.GetRequiredService<IServer>().Features
+            .GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        using var response = await http.GetAsync("/metrics", timeout.Token);
+        var body = await response.Content.ReadAsStringAsync(timeout.Token);
+        await app.StopAsync(timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Contains("durable_requests_total{route=\"/objects\"} 5\n", body);
+    }
+
+    [Fact]
+    public void Add_prometheus_metrics_binds_the_durable_metrics_section_and_registers_one_collector()
+    {
+        var prefix = "Durable.Test." + Guid.NewGuid().ToString("N");
+        var services = ServicesWithConfiguration(new() { ["Durable:Metrics:MeterPrefix"] = prefix });
+        services.AddPrometheusMetrics();
+        using var provider = services.BuildServiceProvider();
+        using var meter = new Meter(prefix);
+        var counter = meter.CreateCounter<int>("durable.requests");
+
+        var collector = provider.GetRequiredService<MetricsCollector>();
+        counter.Add(1);
+
+        Assert.Same(collector, provider.GetRequiredService<MetricsCollector>());
+        Assert.Equal(
+            "# TYPE durable_requests_total counter\ndurable_requests_total 1\n",
+            PrometheusTextWriter.Write(collector.Collect()));
+    }
+
+    [Fact]
+    public void Invalid_options_fail_with_a_message_naming_key_value_and_rule()
+    {
+        var services = ServicesWithConfiguration(new() { ["Durable:Metrics:MaxSeriesPerInstrument"] = "5" });
+        services.AddPrometheusMetrics(o =>
+        {
+            o.HistogramBoundaries = [1, 0.5];
+            o.MaxSeriesPerInstrument = 0;
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<MetricsCollector>());
+
+        Assert.Contains("Durable:Metrics:HistogramBoundaries is [1, 0.5]; bound 0.5 at index 1 must be greater than 1", error.Message);
+        Assert.Contains("Durable:Metrics:MaxSeriesPerInstrument is 0; it must be at least 1", error.Message);
+    }
+
+    [Fact]
+    public void Map_prometheus_metrics_without_registration_fails_at_startup()
+    {
+        var app = WebApplication.CreateSlimBuilder().Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapPrometheusMetrics());
+
+        Assert.Contains("AddPrometheusMetrics", error.Message);
+    }
+
+    private static IServiceCollection ServicesWithConfiguration(Dictionary<string, string?> settings) =>
+        new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+}
