@@ -7,6 +7,7 @@ namespace Durable.Internal;
 internal sealed partial class NamespaceRegistration
 {
     private readonly ObjectFactory _factory;
+    private readonly bool _takesState;
 
     public NamespaceRegistration(string name, Type type)
     {
@@ -17,14 +18,17 @@ internal sealed partial class NamespaceRegistration
             throw new ArgumentException($"{type} is not a concrete DurableObject class.", nameof(type));
         Name = name;
         Type = type;
-        _factory = ActivatorUtilities.CreateFactory(type, [typeof(DurableObjectState)]);
+        // The state is passed in when a constructor asks for it; everything else comes from DI.
+        _takesState = type.GetConstructors().Any(c => c.GetParameters().Any(p => p.ParameterType == typeof(DurableObjectState)));
+        _factory = ActivatorUtilities.CreateFactory(type, _takesState ? [typeof(DurableObjectState)] : []);
     }
 
     public string Name { get; }
 
     public Type Type { get; }
 
-    public DurableObject Create(IServiceProvider services, DurableObjectState state) => (DurableObject)_factory(services, [state]);
+    public DurableObject Create(IServiceProvider services, DurableObjectState state) => 
+        (DurableObject)_factory(services, _takesState ? [state] : null);
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex ValidName();
