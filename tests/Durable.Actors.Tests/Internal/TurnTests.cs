@@ -37,21 +37,31 @@ public class TurnTests
     }
 
     [Fact]
-    public async Task The_detector_does_see_overlap_when_code_runs_outside_the_turn()
+    public async Task The_detector_reports_two_threads_inside_at_once()
     {
-        // Guards the test above: the same detector, driven from many threads directly, must report overlap.
+        // Guards the test above: the detector it relies on must be able to fail.
         var overlaps = 0;
-        var inside = 0;
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        var detector = new OverlapDetector(() => Interlocked.Increment(ref overlaps));
+        using var firstInside = new ManualResetEventSlim();
+        using var secondDone = new ManualResetEventSlim();
+
+        var first = Task.Factory.StartNew(() =>
         {
-            for (var i = 0; i < 20_000; i++)
-            {
-                if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
-                Thread.SpinWait(20);
-                Interlocked.Decrement(ref inside);
-            }
-        })));
-        Assert.True(overlaps > 0, "eight threads spinning together never overlapped; the detector could not fail");
+            detector.Enter();
+            firstInside.Set();
+            secondDone.Wait();
+            detector.Exit();
+        }, TaskCreationOptions.LongRunning);
+        var second = Task.Factory.StartNew(() =>
+        {
+            firstInside.Wait();
+            detector.Enter();
+            detector.Exit();
+            secondDone.Set();
+        }, TaskCreationOptions.LongRunning);
+        await Task.WhenAll(first, second).Within("both threads");
+
+        Assert.Equal(1, overlaps);
     }
 
     [Fact]

@@ -38,29 +38,36 @@ public sealed class TestCounter(DurableObjectState state, Probe probe) : Durable
 /// <summary>Records when more than one thread is inside it at once, across awaits and interleaved events.</summary>
 public sealed class ThreadDetector(DurableObjectState state, Probe probe) : DurableObject
 {
-    private int _inside;
+    private readonly OverlapDetector _detector = new(() => probe.Bump("detector.overlap"));
     private long _sum;
 
     public override async Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request)
     {
         for (var step = 0; step < 3; step++)
         {
-            Enter();
+            _detector.Enter();
             _sum += step;
             Thread.SpinWait(50);
             await state.Storage.PutAsync("sum", _sum);
-            Exit();
+            _detector.Exit();
             await Task.Yield();
         }
         return TestCounter.Text("ok");
     }
 
-    private void Enter()
+}
+
+/// <summary>Reports when a second thread enters while another is inside.</summary>
+public sealed class OverlapDetector(Action onOverlap)
+{
+    private int _inside;
+
+    public void Enter()
     {
-        if (Interlocked.Increment(ref _inside) != 1) probe.Bump("detector.overlap");
+        if (Interlocked.Increment(ref _inside) != 1) onOverlap();
     }
 
-    private void Exit() => Interlocked.Decrement(ref _inside);
+    public void Exit() => Interlocked.Decrement(ref _inside);
 }
 
 /// <summary>Calls another object from inside a fetch: "/a-to-b" makes A call B, and B calls A back.</summary>
