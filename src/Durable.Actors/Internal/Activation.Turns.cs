@@ -17,7 +17,11 @@ internal sealed partial class Activation
             schedule = !_scheduled && CanStartEvents();
             if (schedule) _scheduled = true;
         }
-        if (schedule) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        if (!schedule) return true;
+        // A caller outside any object runs the idle object's turn itself: no thread hop to start the event, and a
+        // handler that completes synchronously hands its caller an already-completed task.
+        if (t_current is null) Execute();
+        else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return true;
     }
 

@@ -13,9 +13,19 @@ internal sealed class FetchEvent(DurableObjectId target, long arrivedAt, HttpReq
 
     public override bool IsCompleted => _completion.Task.IsCompleted;
 
-    public override async Task InvokeAsync(DurableObject target) =>
-        _response = await target.FetchAsync(Request)
-            ?? throw new InvalidOperationException($"{target.GetType().Name}.FetchAsync returned null.");
+    public override Task InvokeAsync(DurableObject target)
+    {
+        var task = target.FetchAsync(Request);
+        if (!task.IsCompletedSuccessfully) return AwaitAsync(task, target);
+        _response = task.Result ?? throw NullResponse(target);
+        return Task.CompletedTask;
+    }
+
+    private async Task AwaitAsync(Task<HttpResponseMessage> task, DurableObject target) =>
+        _response = await task ?? throw NullResponse(target);
+
+    private static InvalidOperationException NullResponse(DurableObject target) =>
+        new($"{target.GetType().Name}.FetchAsync returned null.");
 
     public override void SetHandlerError(Exception error) =>
         _error = error as DurableObjectException ?? new DurableObjectException(error.Message, error, Target);
