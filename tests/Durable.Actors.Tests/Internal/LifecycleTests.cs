@@ -55,6 +55,23 @@ public class LifecycleTests
     }
 
     [Fact]
+    public async Task Object_waiting_on_a_wait_until_task_is_not_passivated_until_it_completes()
+    {
+        await using var kit = await Kit.StartAsync();
+        var stub = kit.Stub("counter", "background");
+        await stub.FetchAsync(Kit.Get("/wait-until")).TextAsync();
+
+        await kit.AdvanceAsync(TimeSpan.FromSeconds(200));
+        Assert.True(kit.IsActive(stub.Id), "passivated while a WaitUntil task was pending");
+
+        kit.Probe().Open("counter.background");
+        // The WaitUntil bookkeeping runs in the object's turn once the task's continuation is posted; each idle sweep
+        // goes through that turn too, so a bounded number of sweeps settles it.
+        for (var i = 0; i < 100 && kit.IsActive(stub.Id); i++) await kit.AdvanceAsync(TimeSpan.FromSeconds(72));
+        Assert.False(kit.IsActive(stub.Id), "not passivated after its WaitUntil task completed");
+    }
+
+    [Fact]
     public async Task Constructor_failure_answers_instantiation_failed_and_the_next_event_tries_again()
     {
         await using var kit = await Kit.StartAsync();

@@ -23,6 +23,7 @@ public sealed class TestCounter(DurableObjectState state, Probe probe) : Durable
         else if (path == "/crash-async-void") CrashLater();
         else if (path == "/crash-bcw") _ = state.BlockConcurrencyWhileAsync(() => throw new InvalidOperationException("bcw failed"));
         else if (path == "/block") await probe.Gate("counter.block");
+        else if (path == "/wait-until") state.WaitUntil(probe.Gate("counter.background"));
         return Text(value.ToString());
     }
 
