@@ -106,6 +106,9 @@ public sealed class TestStorage : IDurableStorageProvider
         await _inner.AppendAsync(key, journalEvent, cancellationToken);
     }
 
+    public Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken) =>
+        _inner.LoadAlarmsAsync(cancellationToken);
+
     public Task<byte[]> GetOrCreateSecretAsync(string name, Func<byte[]> create, CancellationToken cancellationToken) =>
         _inner.GetOrCreateSecretAsync(name, create, cancellationToken);
 

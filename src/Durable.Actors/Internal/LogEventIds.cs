@@ -7,6 +7,7 @@ internal static class LogEventIds
     public const int RuntimeStopping = 1001;
     public const int RuntimeStopped = 1002;
     public const int ShutdownTimedOut = 1003;
+    public const int UnknownStoredNamespace = 1004;
 
     public const int Activated = 1100;
     public const int Passivated = 1101;
@@ -16,4 +17,7 @@ internal static class LogEventIds
     public const int Crashed = 1105;
     public const int DeadlineExceeded = 1106;
     public const int WaitUntilFailed = 1107;
+
+    public const int AlarmRetrying = 1300;
+    public const int AlarmDropped = 1301;
 }

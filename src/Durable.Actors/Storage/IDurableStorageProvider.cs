@@ -9,6 +9,8 @@ namespace Durable.Storage;
 /// broken and recovers it from storage.</item>
 /// <item><see cref="LoadAsync"/> returns the fold of every durable event of the object (snapshot plus tail), or an
 /// empty fold at seq 0 for an object never written.</item>
+/// <item>The alarm index (<see cref="LoadAlarmsAsync"/>) changes in the same transaction as the event that changes an
+/// object's alarm, so it always agrees with the journal.</item>
 /// <item>Calls for different objects may run concurrently; for one object the runtime appends one event at a time.</item>
 /// </list>
 /// </summary>
@@ -20,6 +22,9 @@ public interface IDurableStorageProvider : IAsyncDisposable
     Task<ObjectData> LoadAsync(ObjectKey key, CancellationToken cancellationToken);
 
     Task AppendAsync(ObjectKey key, JournalEvent journalEvent, CancellationToken cancellationToken);
+
+    /// <summary>Every object whose alarm is set, with its due time (the store's alarm index).</summary>
+    Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken);
 
     /// <summary>Returns the node-wide secret stored under <paramref name="name"/>, creating it from
     /// <paramref name="create"/> the first time. Concurrent first calls agree on one value.</summary>

@@ -10,6 +10,7 @@ public sealed class InMemoryStorageProvider : IDurableStorageProvider
 {
     private readonly ConcurrentDictionary<ObjectKey, List<JournalEvent>> _journals = new();
     private readonly ConcurrentDictionary<string, byte[]> _secrets = new();
+    private readonly ConcurrentDictionary<ObjectKey, DateTimeOffset> _alarms = new();
 
     public Task OpenAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -31,9 +32,17 @@ public sealed class InMemoryStorageProvider : IDurableStorageProvider
                 return Task.FromException(new StorageConflictException(key, journalEvent.Seq));
             // The runtime may keep mutating its batch objects after a commit; store a copy.
             journal.Add(journalEvent with { Batch = journalEvent.Batch.Clone() });
+            if (journalEvent.Batch.AlarmChanged)
+            {
+                if (journalEvent.Batch.Alarm is { } due) _alarms[key] = due;
+                else _alarms.TryRemove(key, out _);
+            }
         }
         return Task.CompletedTask;
     }
+
+    public Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ScheduledAlarm>>(_alarms.Select(a => new ScheduledAlarm(a.Key, a.Value)).ToList());
 
     public Task<byte[]> GetOrCreateSecretAsync(string name, Func<byte[]> create, CancellationToken cancellationToken) =>
         Task.FromResult(_secrets.GetOrAdd(name, _ => create()));
