@@ -1,0 +1,194 @@
+using Durable.Hosting;
+using Durable.Storage.Journal;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Durable.Storage.Sqlite;
+
+/// <summary>
+/// The embedded journal: one SQLite database file per node, in WAL mode with <c>synchronous=FULL</c>, so a commit is on
+/// disk (WAL fsynced) before its append completes, and a crash at any point loses no acknowledged event and leaves no
+/// transaction half applied. One writer connection runs the group commits (BEGIN IMMEDIATE, so a second process on
+/// the same file waits for the lock rather than deadlocking); loads use pooled reader connections, which WAL lets run
+/// beside the writer.
+/// </summary>
+public sealed partial class SqliteStorageProvider : JournalStorageProvider
+{
+    private readonly SqliteStorageOptions _options;
+    private readonly string _connectionString;
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insert;
+
+    public SqliteStorageProvider(SqliteStorageOptions options, TimeProvider? time = null, ILogger<SqliteStorageProvider>? logger = null)
+        : base(options, time, logger)
+    {
+        _options = options;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(options.Path),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = Math.Max(1, (int)options.BusyTimeout.TotalSeconds),
+        }.ToString();
+    }
+
+    public string DatabasePath => Path.GetFullPath(_options.Path);
+
+    private protected override Task OpenStoreAsync(CancellationToken cancellationToken)
+    {
+        if (Path.GetDirectoryName(DatabasePath) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+        _writer = Open();
+        Execute(_writer, "PRAGMA journal_mode=WAL;");
+        var version = Migrate(_writer);
+        _insert = _writer.CreateCommand();
+        // A row covered by a snapshot was committed too, even when compaction has since dropped it.
+        _insert.CommandText = """
+            INSERT OR IGNORE INTO journal(object_key, seq, time, payload)
+            SELECT $key, $seq, $time, $payload
+            WHERE NOT EXISTS (SELECT 1 FROM snapshots WHERE object_key = $key AND seq >= $seq)
+            """;
+        _insert.Parameters.Add("$key", SqliteType.Text);
+        _insert.Parameters.Add("$seq", SqliteType.Integer);
+        _insert.Parameters.Add("$time", SqliteType.Integer);
+        _insert.Parameters.Add("$payload", SqliteType.Blob);
+        Log.Opened(Logger, "sqlite", DatabasePath, version);
+        return Task.CompletedTask;
+    }
+
+    private protected override Task CommitGroupAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
+    {
+        var insert = _insert!;
+        using var transaction = _writer!.BeginTransaction(deferred: false);
+        insert.Transaction = transaction;
+        foreach (var pending in group)
+        {
+            insert.Parameters[0].Value = pending.KeyText;
+            insert.Parameters[1].Value = pending.Seq;
+            insert.Parameters[2].Value = pending.Time;
+            insert.Parameters[3].Value = pending.Payload;
+            pending.Inserted = insert.ExecuteNonQuery() == 1;
+        }
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    private protected override Task<JournalRow?> ReadSnapshotAsync(ObjectKey key, long maxSeq, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = Command(connection,
+            "SELECT seq, time, payload FROM snapshots WHERE object_key = $key AND seq <= $max ORDER BY seq DESC LIMIT 1", key, maxSeq);
+        using var reader = command.ExecuteReader();
+        return Task.FromResult<JournalRow?>(reader.Read() ? Row(reader) : null);
+    }
+
+    private protected override Task<List<JournalRow>> ReadEventsAsync(ObjectKey key, long afterSeq, long maxSeq, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = Command(connection,
+            "SELECT seq, time, payload FROM journal WHERE object_key = $key AND seq > $after AND seq <= $max ORDER BY seq", key, maxSeq);
+        command.Parameters.AddWithValue("$after", afterSeq);
+        using var reader = command.ExecuteReader();
+        var rows = new List<JournalRow>();
+        while (reader.Read()) rows.Add(Row(reader));
+        return Task.FromResult(rows);
+    }
+
+    private protected override Task<JournalRow?> FindPositionCoreAsync(ObjectKey key, long maxTime, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = Command(connection, """
+            SELECT seq, time FROM (
+              SELECT seq, time FROM journal WHERE object_key = $key AND time <= $max
+              UNION ALL
+              SELECT seq, time FROM snapshots WHERE object_key = $key AND time <= $max)
+            ORDER BY seq DESC LIMIT 1
+            """, key, maxTime);
+        using var reader = command.ExecuteReader();
+        return Task.FromResult<JournalRow?>(reader.Read() ? new JournalRow(reader.GetInt64(0), reader.GetInt64(1), []) : null);
+    }
+
+    private protected override Task<int> SaveSnapshotAsync(ObjectKey key, JournalRow snapshot, long horizon, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var insert = Command(connection,
+            "INSERT OR IGNORE INTO snapshots(object_key, seq, time, payload) VALUES ($key, $seq, $time, $payload)", key, 0))
+        {
+            insert.Transaction = transaction;
+            insert.Parameters.AddWithValue("$seq", snapshot.Seq);
+            insert.Parameters.AddWithValue("$time", snapshot.Time);
+            insert.Parameters.AddWithValue("$payload", snapshot.Payload);
+            insert.ExecuteNonQuery();
+        }
+        int dropped;
+        using (var compact = Command(connection, """
+            DELETE FROM journal WHERE object_key = $key AND seq <= (
+              SELECT max(seq) FROM snapshots WHERE object_key = $key AND time < $max);
+            DELETE FROM snapshots WHERE object_key = $key AND seq < (
+              SELECT max(seq) FROM snapshots WHERE object_key = $key AND time < $max);
+            """, key, horizon))
+        {
+            compact.Transaction = transaction;
+            dropped = compact.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return Task.FromResult(dropped);
+    }
+
+    public override Task<byte[]> GetOrCreateSecretAsync(string name, Func<byte[]> create, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT OR IGNORE INTO meta(name, value) VALUES ($name, $value); SELECT value FROM meta WHERE name = $name;";
+        insert.Parameters.AddWithValue("$name", name);
+        insert.Parameters.AddWithValue("$value", create());
+        var value = (byte[])insert.ExecuteScalar()!;
+        transaction.Commit();
+        return Task.FromResult(value);
+    }
+
+    /// <summary>Overwrites a stored event's payload (for corruption tests).</summary>
+    internal void OverwritePayload(ObjectKey key, long seq, byte[] payload, bool snapshot = false)
+    {
+        using var connection = Open();
+        using var command = Command(connection,
+            $"UPDATE {(snapshot ? "snapshots" : "journal")} SET payload = $payload WHERE object_key = $key AND seq = $max", key, seq);
+        command.Parameters.AddWithValue("$payload", payload);
+        if (command.ExecuteNonQuery() != 1) throw new InvalidOperationException($"Object {key} has no row at seq {seq}.");
+    }
+
+    private protected override ValueTask DisposeStoreAsync()
+    {
+        _insert?.Dispose();
+        _writer?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)_options.BusyTimeout.TotalMilliseconds};");
+        return connection;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, ObjectKey key, long max)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$key", key.ToString());
+        command.Parameters.AddWithValue("$max", max);
+        return command;
+    }
+
+    private static JournalRow Row(SqliteDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), (byte[])reader.GetValue(2));
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
