@@ -17,7 +17,6 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     private readonly SqliteStorageOptions _options;
     private readonly string _connectionString;
     private SqliteConnection? _writer;
-    private SqliteCommand? _insert;
 
     public SqliteStorageProvider(SqliteStorageOptions options, TimeProvider? time = null, ILogger<SqliteStorageProvider>? logger = null)
         : base(options, time, logger)
@@ -40,36 +39,62 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
         _writer = Open();
         Execute(_writer, "PRAGMA journal_mode=WAL;");
         var version = Migrate(_writer);
-        _insert = _writer.CreateCommand();
-        // A row covered by a snapshot was committed too, even when compaction has since dropped it.
-        _insert.CommandText = """
-            INSERT OR IGNORE INTO journal(object_key, seq, time, payload)
-            SELECT $key, $seq, $time, $payload
-            WHERE NOT EXISTS (SELECT 1 FROM snapshots WHERE object_key = $key AND seq >= $seq)
-            """;
-        _insert.Parameters.Add("$key", SqliteType.Text);
-        _insert.Parameters.Add("$seq", SqliteType.Integer);
-        _insert.Parameters.Add("$time", SqliteType.Integer);
-        _insert.Parameters.Add("$payload", SqliteType.Blob);
         Log.Opened(Logger, "sqlite", DatabasePath, version);
         return Task.CompletedTask;
     }
 
     private protected override Task CommitGroupAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken)
     {
-        var insert = _insert!;
         using var transaction = _writer!.BeginTransaction(deferred: false);
-        insert.Transaction = transaction;
-        foreach (var pending in group)
+        var inserted = new HashSet<(string, long)>();
+        for (var start = 0; start < group.Count; start += RowsPerInsert)
         {
-            insert.Parameters[0].Value = pending.KeyText;
-            insert.Parameters[1].Value = pending.Seq;
-            insert.Parameters[2].Value = pending.Time;
-            insert.Parameters[3].Value = pending.Payload;
-            pending.Inserted = insert.ExecuteNonQuery() == 1;
+            var rows = Math.Min(RowsPerInsert, group.Count - start);
+            var insert = InsertCommand(rows);
+            insert.Transaction = transaction;
+            for (var i = 0; i < rows; i++)
+            {
+                var pending = group[start + i];
+                insert.Parameters[i * 4].Value = pending.KeyText;
+                insert.Parameters[i * 4 + 1].Value = pending.Seq;
+                insert.Parameters[i * 4 + 2].Value = pending.Time;
+                insert.Parameters[i * 4 + 3].Value = pending.Payload;
+            }
+            // RETURNING lists only the rows that were inserted, so conflicts stay per event.
+            using var reader = insert.ExecuteReader();
+            while (reader.Read()) inserted.Add((reader.GetString(0), reader.GetInt64(1)));
         }
         transaction.Commit();
+        foreach (var pending in group) pending.Inserted = inserted.Contains((pending.KeyText, pending.Seq));
         return Task.CompletedTask;
+    }
+
+    private const int RowsPerInsert = 64;
+    private readonly Dictionary<int, SqliteCommand> _inserts = [];
+
+    /// <summary>A prepared multi-row insert for <paramref name="rows"/> events (one per group size seen, at most 64).</summary>
+    private SqliteCommand InsertCommand(int rows)
+    {
+        if (_inserts.TryGetValue(rows, out var command)) return command;
+        command = _writer!.CreateCommand();
+        var values = new System.Text.StringBuilder();
+        for (var i = 0; i < rows; i++)
+        {
+            values.Append(i == 0 ? "" : ", ").Append($"($k{i}, $s{i}, $t{i}, $p{i})");
+            command.Parameters.Add($"$k{i}", SqliteType.Text);
+            command.Parameters.Add($"$s{i}", SqliteType.Integer);
+            command.Parameters.Add($"$t{i}", SqliteType.Integer);
+            command.Parameters.Add($"$p{i}", SqliteType.Blob);
+        }
+        // A row covered by a snapshot was committed too, even when compaction has since dropped it.
+        command.CommandText = $"""
+            INSERT OR IGNORE INTO journal(object_key, seq, time, payload)
+            SELECT column1, column2, column3, column4 FROM (VALUES {values}) AS v
+            WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.object_key = v.column1 AND s.seq >= v.column2)
+            RETURNING object_key, seq
+            """;
+        _inserts[rows] = command;
+        return command;
     }
 
     private protected override Task<JournalRow?> ReadSnapshotAsync(ObjectKey key, long maxSeq, CancellationToken cancellationToken)
@@ -161,7 +186,7 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
 
     private protected override ValueTask DisposeStoreAsync()
     {
-        _insert?.Dispose();
+        foreach (var command in _inserts.Values) command.Dispose();
         _writer?.Dispose();
         return ValueTask.CompletedTask;
     }
