@@ -58,7 +58,7 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         VirtualClock? clock = null)
     {
         clock ??= new VirtualClock();
-        storage ??= new TestStorage();
+        storage ??= new TestStorage(clock);
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(clock);
         collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));

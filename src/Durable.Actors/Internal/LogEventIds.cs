@@ -18,6 +18,13 @@ internal static class LogEventIds
     public const int DeadlineExceeded = 1106;
     public const int WaitUntilFailed = 1107;
 
+    public const int StorageOpened = 1200;
+    public const int StorageMigrated = 1201;
+    public const int SnapshotWritten = 1202;
+    public const int SnapshotFailed = 1203;
+    public const int GroupCommitFailed = 1204;
+    public const int HistoryCompacted = 1205;
+
     public const int AlarmRetrying = 1300;
     public const int AlarmDropped = 1301;
 }
