@@ -16,4 +16,11 @@ internal static class LogEventIds
     public const int Crashed = 1105;
     public const int DeadlineExceeded = 1106;
     public const int WaitUntilFailed = 1107;
+
+    public const int EdgeObjectAnswered = 2000;
+    public const int EdgeRequestRejected = 2001;
+    public const int EdgeClientWentAway = 2002;
+
+    public const int NodeConfigured = 2100;
+    public const int NodeConfigurationInvalid = 2101;
 }
