@@ -6,4 +6,15 @@ if (args is ["memory", ..])
     await IdleMemory.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100_000);
     return;
 }
+if (args is ["alarms", .. var alarmArgs])
+{
+    await AlarmBenchmark.RunAsync(alarmArgs);
+    return;
+}
+if (args is ["storage", .. var rest])
+{
+    await Durable.Benchmarks.StorageBenchmark.RunAsync(rest);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

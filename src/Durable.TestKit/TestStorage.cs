@@ -8,7 +8,7 @@ namespace Durable.TestKit;
 /// </summary>
 public sealed class TestStorage : IDurableStorageProvider
 {
-    private readonly InMemoryStorageProvider _inner = new();
+    private readonly InMemoryStorageProvider _inner;
     private readonly Lock _sync = new();
     private Exception? _failNextAppend;
     private TaskCompletionSource? _appendHold;
@@ -16,6 +16,9 @@ public sealed class TestStorage : IDurableStorageProvider
     private readonly List<(Func<bool> Ready, TaskCompletionSource Done)> _waiters = [];
     private int _appends;
     private int _loads;
+
+    /// <param name="time">The clock history retention is measured by: the test runtime's virtual clock.</param>
+    public TestStorage(TimeProvider? time = null) => _inner = new InMemoryStorageProvider(time);
 
     /// <summary>Appends that reached the store (held or not, failed or not).</summary>
     public int AppendCount => Volatile.Read(ref _appends);
@@ -105,6 +108,15 @@ public sealed class TestStorage : IDurableStorageProvider
         if (failure is not null) throw failure;
         await _inner.AppendAsync(key, journalEvent, cancellationToken);
     }
+
+    public Task<ObjectData> LoadAsync(ObjectKey key, long seq, CancellationToken cancellationToken) =>
+        _inner.LoadAsync(key, seq, cancellationToken);
+
+    public Task<JournalPosition> FindPositionAsync(ObjectKey key, DateTimeOffset? time, CancellationToken cancellationToken) =>
+        _inner.FindPositionAsync(key, time, cancellationToken);
+
+    public Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken) =>
+        _inner.LoadAlarmsAsync(cancellationToken);
 
     public Task<byte[]> GetOrCreateSecretAsync(string name, Func<byte[]> create, CancellationToken cancellationToken) =>
         _inner.GetOrCreateSecretAsync(name, create, cancellationToken);

@@ -34,6 +34,12 @@ public sealed class VirtualClock : TimeProvider
         get { lock (_sync) return _timers.Count(t => t.DueAt is not null); }
     }
 
+    /// <summary>True when some timer is due now (it was armed for a time the clock has already passed).</summary>
+    public bool HasDueTimers
+    {
+        get { lock (_sync) return _timers.Any(t => t.DueAt <= _elapsed); }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);

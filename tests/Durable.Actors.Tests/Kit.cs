@@ -9,7 +9,10 @@ namespace Durable.Actors.Tests;
 internal static class Kit
 {
     public static Task<DurableTestRuntime> StartAsync(
-        Action<DurableObjectsOptions>? tune = null, IDurableStorageProvider? storage = null, Action<IServiceCollection>? services = null) =>
+        Action<DurableObjectsOptions>? tune = null,
+        IDurableStorageProvider? storage = null,
+        Action<IServiceCollection>? services = null,
+        VirtualClock? clock = null) =>
         DurableTestRuntime.StartAsync(o =>
         {
             TestNamespaces.AddAll(o);
@@ -18,7 +21,7 @@ internal static class Kit
         {
             TestNamespaces.AddProbe(s);
             services?.Invoke(s);
-        }, storage);
+        }, storage, clock);
 
     public static Probe Probe(this DurableTestRuntime kit) => kit.Services.GetRequiredService<Probe>();
 

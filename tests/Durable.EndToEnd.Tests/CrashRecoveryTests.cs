@@ -5,7 +5,7 @@ public sealed class CrashRecoveryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("durable-crash-").FullName;
 
-    [Fact(Skip = "Needs the SQLite provider (branch storage); runs once it is merged into main.")]
+    [Fact]
     public async Task Sigkill_under_load_keeps_every_acknowledged_increment()
     {
         const int counters = 4;

@@ -59,7 +59,7 @@ public sealed class NodeConfigurationTests : IDisposable
         var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains($"Durable:Edge:RetryAftr (at {file}:2:1) is not a setting of Durable:Edge", stderr);
+        Assert.Contains($"Durable:Edge:RetryAftr (at {file}:2:26) is not a setting of Durable:Edge", stderr);
     }
 
     [Fact]

@@ -121,11 +121,16 @@ internal sealed partial class Activation
     {
         try
         {
-            await e.InvokeAsync(_instance!);
+            await e.InvokeAsync(this);
         }
         catch (Exception error)
         {
             e.SetHandlerError(error);
+            if (e.ErrorResetsObject && _status != ActivationStatus.Broken)
+            {
+                Log.Crashed(Runtime.Logger, Id, error);
+                Break(new DurableObjectResetException($"Object {Id} was reset after its {e.Describe()} handler threw: {error.Message}", error, Id));
+            }
         }
         if (_status == ActivationStatus.Broken) return;
         _lastActive = Runtime.Time.GetTimestamp();

@@ -14,6 +14,9 @@ internal sealed class DurableMetrics
     private readonly Counter<long> _deadlines;
     private readonly Counter<long> _commits;
     private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _alarmsFired;
+    private readonly Counter<long> _alarmsDropped;
+    private readonly Histogram<double> _alarmLateness;
 
     public DurableMetrics(IMeterFactory meterFactory, Func<int> activeObjects, Func<int> inFlightEvents)
     {
@@ -26,6 +29,10 @@ internal sealed class DurableMetrics
         _commits = meter.CreateCounter<long>("durable.storage.commits", "{batch}", "Write batches committed to the journal");
         _batchSize = meter.CreateHistogram("durable.storage.batch_size", "{key}", "Keys written per committed batch",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096] });
+        _alarmsFired = meter.CreateCounter<long>("durable.alarms.fired", "{alarm}", "Alarm handler runs started (retries included)");
+        _alarmsDropped = meter.CreateCounter<long>("durable.alarms.dropped", "{alarm}", "Alarms dropped after their last retry failed");
+        _alarmLateness = meter.CreateHistogram("durable.alarms.lateness", "ms", "How late an alarm's first run started after its time",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000] });
         meter.CreateObservableUpDownCounter("durable.objects.active", activeObjects, "{object}", "Objects active on this node");
         meter.CreateObservableUpDownCounter("durable.events.in_flight", inFlightEvents, "{event}", "Events admitted and not yet answered");
     }
@@ -39,6 +46,14 @@ internal sealed class DurableMetrics
     public void Overloaded() => _overloads.Add(1);
 
     public void DeadlineExceeded() => _deadlines.Add(1);
+
+    public void AlarmFired(double latenessMs, bool isRetry)
+    {
+        _alarmsFired.Add(1);
+        if (!isRetry) _alarmLateness.Record(latenessMs);
+    }
+
+    public void AlarmDropped() => _alarmsDropped.Add(1);
 
     public void Committed(int keys)
     {

@@ -13,8 +13,9 @@ internal sealed class FetchEvent(DurableObjectId target, long arrivedAt, HttpReq
 
     public override bool IsCompleted => _completion.Task.IsCompleted;
 
-    public override Task InvokeAsync(DurableObject target)
+    public override Task InvokeAsync(Activation activation)
     {
+        var target = activation.Instance!;
         var task = target.FetchAsync(Request);
         if (!task.IsCompletedSuccessfully) return AwaitAsync(task, target);
         _response = task.Result ?? throw NullResponse(target);

@@ -7,6 +7,7 @@ internal static class LogEventIds
     public const int RuntimeStopping = 1001;
     public const int RuntimeStopped = 1002;
     public const int ShutdownTimedOut = 1003;
+    public const int UnknownStoredNamespace = 1004;
 
     public const int Activated = 1100;
     public const int Passivated = 1101;
@@ -17,10 +18,17 @@ internal static class LogEventIds
     public const int DeadlineExceeded = 1106;
     public const int WaitUntilFailed = 1107;
 
+    public const int StorageOpened = 1200;
+    public const int StorageMigrated = 1201;
+    public const int SnapshotWritten = 1202;
+    public const int SnapshotFailed = 1203;
+    public const int GroupCommitFailed = 1204;
+    public const int HistoryCompacted = 1205;
+
+    public const int AlarmRetrying = 1300;
+    public const int AlarmDropped = 1301;
+
     public const int EdgeObjectAnswered = 2000;
     public const int EdgeRequestRejected = 2001;
     public const int EdgeClientWentAway = 2002;
-
-    public const int NodeConfigured = 2100;
-    public const int NodeConfigurationInvalid = 2101;
 }

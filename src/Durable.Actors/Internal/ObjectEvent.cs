@@ -27,8 +27,11 @@ internal abstract class ObjectEvent
     /// <summary>True once the caller has its answer (result or error).</summary>
     public abstract bool IsCompleted { get; }
 
-    /// <summary>Runs the object's handler; the outcome is kept until <see cref="Deliver"/>.</summary>
-    public abstract Task InvokeAsync(DurableObject target);
+    /// <summary>Runs the object's handler in the activation's turn; the outcome is kept until <see cref="Deliver"/>.</summary>
+    public abstract Task InvokeAsync(Activation activation);
+
+    /// <summary>True when a handler exception must reset the object (it happened outside a fetch).</summary>
+    public virtual bool ErrorResetsObject => false;
 
     /// <summary>Keeps the error the handler threw, to be delivered through the output gate like a result.</summary>
     public abstract void SetHandlerError(Exception error);

@@ -18,6 +18,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<DurableObjectId, Activation> _activations = new();
     private readonly DurableIdOptions _idOptions;
     private readonly ActivationCollector _collector;
+    private readonly AlarmScheduler _alarms;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IdCodec? _ids;
     private int _inFlight;
@@ -40,6 +41,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         Logger = loggerFactory.CreateLogger("Durable.Runtime");
         Metrics = new DurableMetrics(meterFactory, () => _activations.Count, () => Volatile.Read(ref _inFlight));
         _collector = new ActivationCollector(this);
+        _alarms = new AlarmScheduler(this);
     }
 
     public DurableObjectsOptions Options { get; }
@@ -64,6 +66,8 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     internal ActivationCollector Collector => _collector;
 
+    internal AlarmScheduler Alarms => _alarms;
+
     internal ICollection<Activation> Activations => _activations.Values;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -75,6 +79,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
         _ids = new IdCodec(secret);
         _collector.Start();
+        await _alarms.StartAsync(ResolveStoredKey, cancellationToken);
         Log.Started(Logger, Options.Namespaces.Count);
     }
 
@@ -97,6 +102,33 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             throw;
         }
         return cancellationToken.CanBeCanceled ? e.Completion.WaitAsync(cancellationToken) : e.Completion;
+    }
+
+    /// <summary>Runs the object's alarm that was due at <paramref name="due"/> as a normal event (gates apply).</summary>
+    public Task<bool> FireAlarm(DurableObjectId id, DateTimeOffset due, int retryCount)
+    {
+        Admit(id);
+        var e = new AlarmEvent(id, Time.GetTimestamp(), due, retryCount);
+        try
+        {
+            Dispatch(e);
+        }
+        catch
+        {
+            EventFinished();
+            throw;
+        }
+        return e.Completion;
+    }
+
+    private DurableObjectId? ResolveStoredKey(ObjectKey key)
+    {
+        if (!Options.Namespaces.ContainsKey(key.Namespace))
+        {
+            Log.UnknownStoredNamespace(Logger, key.ToString());
+            return null;
+        }
+        return Ids.Parse(key.Namespace, key.Id);
     }
 
     private void Admit(DurableObjectId id)
@@ -173,6 +205,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         _stopping = true;
         Log.Stopping(Logger, InFlight, ActiveCount);
         await _collector.StopAsync();
+        await _alarms.StopAsync();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.ShutdownTimeout);
         try
@@ -187,7 +220,11 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         Log.Stopped(Logger);
     }
 
-    public async ValueTask DisposeAsync() => await _collector.StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _collector.StopAsync();
+        await _alarms.StopAsync();
+    }
 
     private static partial class Log
     {
@@ -199,6 +236,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
         [LoggerMessage(LogEventIds.ShutdownTimedOut, LogLevel.Warning, "Shutdown timed out with {InFlight} events in flight and {Active} objects active")]
         public static partial void ShutdownTimedOut(ILogger logger, int inFlight, int active);
+
+        [LoggerMessage(LogEventIds.UnknownStoredNamespace, LogLevel.Warning, "Stored alarm of {ObjectKey} belongs to a namespace this node does not serve; skipped")]
+        public static partial void UnknownStoredNamespace(ILogger logger, string objectKey);
 
         [LoggerMessage(LogEventIds.RuntimeStopped, LogLevel.Information, "Durable object runtime stopped")]
         public static partial void Stopped(ILogger logger);

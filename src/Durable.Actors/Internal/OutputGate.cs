@@ -83,6 +83,7 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
         }
         // Back inside the turn: the await resumed on the activation's context.
         owner.Runtime.Metrics.Committed(pending.Batch.Count);
+        if (pending.Batch.AlarmChanged) owner.Runtime.Alarms.OnCommitted(owner.Id, pending.Batch.Alarm);
         _inFlight = null;
         pending.Release(owner);
         if (_next is { } next)

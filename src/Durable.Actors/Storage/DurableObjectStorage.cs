@@ -99,6 +99,7 @@ public sealed partial class DurableObjectStorage
         _data.Entries.Clear();
         _data.SetAlarm(null);
         _activation.OutputGate.OpenBatch.Clear();
+        if (_alarmRunning) _alarmTouched = true;
         return ValueTask.CompletedTask;
     }
 

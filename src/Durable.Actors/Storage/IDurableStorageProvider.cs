@@ -9,7 +9,12 @@ namespace Durable.Storage;
 /// broken and recovers it from storage.</item>
 /// <item><see cref="LoadAsync"/> returns the fold of every durable event of the object (snapshot plus tail), or an
 /// empty fold at seq 0 for an object never written.</item>
+/// <item>The alarm index (<see cref="LoadAlarmsAsync"/>) changes in the same transaction as the event that changes an
+/// object's alarm, so it always agrees with the journal.</item>
 /// <item>Calls for different objects may run concurrently; for one object the runtime appends one event at a time.</item>
+/// <item>History (for point-in-time recovery) is kept at least for the provider's retention window: any position
+/// committed within it can be found and loaded. Asking for older history, or a seq not yet committed, throws
+/// <see cref="PointInTimeUnavailableException"/>. A payload that cannot be read throws <see cref="JournalCorruptException"/>.</item>
 /// </list>
 /// </summary>
 public interface IDurableStorageProvider : IAsyncDisposable
@@ -20,6 +25,18 @@ public interface IDurableStorageProvider : IAsyncDisposable
     Task<ObjectData> LoadAsync(ObjectKey key, CancellationToken cancellationToken);
 
     Task AppendAsync(ObjectKey key, JournalEvent journalEvent, CancellationToken cancellationToken);
+
+    /// <summary>Every object whose alarm is set, with its due time (the store's alarm index).</summary>
+    Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The state of the object after event <paramref name="seq"/> (0: empty), for point-in-time recovery.</summary>
+    Task<ObjectData> LoadAsync(ObjectKey key, long seq, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The newest position committed at or before <paramref name="time"/>, or the newest of all when it is null
+    /// (<see cref="JournalPosition.Start"/> for an object with no event then).
+    /// </summary>
+    Task<JournalPosition> FindPositionAsync(ObjectKey key, DateTimeOffset? time, CancellationToken cancellationToken);
 
     /// <summary>Returns the node-wide secret stored under <paramref name="name"/>, creating it from
     /// <paramref name="create"/> the first time. Concurrent first calls agree on one value.</summary>

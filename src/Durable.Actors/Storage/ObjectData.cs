@@ -17,6 +17,12 @@ public sealed class ObjectData
 
     public DateTimeOffset? Alarm { get; private set; }
 
+    /// <summary>The commit time of event <see cref="Seq"/> (the Unix epoch at seq 0).</summary>
+    public DateTimeOffset Time { get; private set; } = DateTimeOffset.UnixEpoch;
+
+    /// <summary>Where this fold stands in the object's history.</summary>
+    public JournalPosition Position => new(Seq, Time);
+
     /// <summary>Applies the next event; throws when it is not the next one.</summary>
     public void Apply(JournalEvent e)
     {
@@ -24,16 +30,22 @@ public sealed class ObjectData
             throw new InvalidDataException($"Object {Key}: journal event {e.Seq} cannot follow event {Seq}.");
         ApplyBatch(e.Batch);
         Seq = e.Seq;
+        Time = e.Time;
     }
 
     /// <summary>Loads a snapshot taken at <paramref name="seq"/>; only valid on an empty fold.</summary>
-    public void Restore(long seq, IEnumerable<KeyValuePair<string, StoredValue>> entries, DateTimeOffset? alarm)
+    public void Restore(long seq, IEnumerable<KeyValuePair<string, StoredValue>> entries, DateTimeOffset? alarm) =>
+        Restore(seq, DateTimeOffset.UnixEpoch, entries, alarm);
+
+    /// <summary>Loads a snapshot of the state after event <paramref name="seq"/>, committed at <paramref name="time"/>.</summary>
+    public void Restore(long seq, DateTimeOffset time, IEnumerable<KeyValuePair<string, StoredValue>> entries, DateTimeOffset? alarm)
     {
         if (Seq != 0 || Entries.Count != 0)
             throw new InvalidOperationException($"Object {Key}: a snapshot can only start an empty fold (at seq {Seq}).");
         foreach (var (key, value) in entries) Entries.Set(key, value);
         Alarm = alarm;
         Seq = seq;
+        Time = time;
     }
 
     internal void ApplyBatch(WriteBatch batch)

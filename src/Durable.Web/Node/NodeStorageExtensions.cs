@@ -1,7 +1,7 @@
 using Durable.Configuration;
 using Durable.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Durable.Web.Node;
 
@@ -15,10 +15,8 @@ public static class NodeStorageExtensions
         return options.Provider switch
         {
             NodeStorageProvider.Memory => builder.UseInMemoryStorage(),
-            var provider => throw new OptionsValidationException(NodeStorageOptions.SectionName, typeof(NodeStorageOptions),
-                [$"{NodeStorageOptions.SectionName}:{nameof(options.Provider)} = '{provider}'"
-                 + $"{DurableSettingBinder.Where(configuration, $"{NodeStorageOptions.SectionName}:{nameof(options.Provider)}")}: "
-                 + "this build has no such provider; use memory."]),
+            NodeStorageProvider.Postgres => builder.UsePostgresStorage(),
+            _ => builder.UseSqliteStorage(),
         };
     }
 }

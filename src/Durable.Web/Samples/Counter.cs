@@ -4,9 +4,10 @@ namespace Durable.Web.Samples;
 
 /// <summary>
 /// The counter sample: <c>GET /</c> value, <c>POST /increment?by=N</c> new value, <c>GET /alarms</c> how many alarms
-/// fired, <c>DELETE /</c> clears everything.
+/// fired, <c>POST /alarm?ms=N</c> sets an alarm N ms after the request arrived (202 <c>{"scheduledTime": epoch ms}</c>),
+/// <c>DELETE /</c> clears everything, alarm included.
 /// </summary>
-public sealed class Counter(DurableObjectState state) : DurableObject
+public sealed class Counter(DurableObjectState state, TimeProvider time) : DurableObject
 {
     public override Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request) => SampleRequest.Guard(async () =>
     {
@@ -24,9 +25,16 @@ public sealed class Counter(DurableObjectState state) : DurableObject
                 var value = checked(await state.Storage.GetAsync<long>("value") + by);
                 await state.Storage.PutAsync("value", value);
                 return SampleRequest.Text(value.ToString());
+            case "/alarm" when method == HttpMethod.Post:
+                var ms = request.QueryInt64("ms") ?? throw new BadInputException("Query parameter 'ms' is required.");
+                if (ms is < 0 or > 10L * 365 * 24 * 3600 * 1000)
+                    throw new BadInputException($"Query parameter 'ms' must be between 0 and ten years in milliseconds; got {ms}.");
+                var scheduled = time.GetUtcNow().AddMilliseconds(ms);
+                await state.Storage.SetAlarmAsync(scheduled);
+                return SampleRequest.Json(new { scheduledTime = scheduled.ToUnixTimeMilliseconds() }, HttpStatusCode.Accepted);
             case "/alarms" when method == HttpMethod.Get:
                 return SampleRequest.Text((await state.Storage.GetAsync<long>("alarms")).ToString());
-            case "/" or "/increment" or "/alarms":
+            case "/" or "/increment" or "/alarm" or "/alarms":
                 return ErrorResponse.MethodNotAllowed(method, path);
             default:
                 return ErrorResponse.NotFound($"The counter has no route {path}.");

@@ -180,7 +180,8 @@ public static class TestNamespaces
         .AddNamespace<PingPong>("pingpong")
         .AddNamespace<FragileConstructor>("fragile")
         .AddNamespace<SlowStart>("slowstart")
-        .AddNamespace<StorageUser>("storage");
+        .AddNamespace<StorageUser>("storage")
+        .AddNamespace<AlarmObject>("alarm");
 
     public static void AddProbe(IServiceCollection services) => services.AddSingleton<Probe>();
 }

@@ -25,6 +25,22 @@ public sealed class SampleContractsOverHttpTests(EdgeHostFixture fixture) : ICla
         Assert.Equal("0", (await Node.GetAsync($"{counter}/")).Body);
     }
 
+    [Fact]
+    public async Task Counter_alarm_answers_202_with_scheduled_time_and_fires_once()
+    {
+        const string counter = "/ns/counter/name/alarm-contract";
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var scheduled = await Node.PostAsync($"{counter}/alarm?ms=50");
+
+        Assert.Equal(202, scheduled.Status);
+        Assert.InRange(JsonDocument.Parse(scheduled.Body).RootElement.GetProperty("scheduledTime").GetInt64(), before + 50, before + 5_000);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await Node.GetAsync($"{counter}/alarms")).Body != "1" && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal("1", (await Node.GetAsync($"{counter}/alarms")).Body);
+        (await Node.PostAsync($"{counter}/alarm?ms=soon")).AssertError(400, "bad_request");
+    }
+
     [Theory]
     [InlineData("by=x")]
     [InlineData("by=1.5")]

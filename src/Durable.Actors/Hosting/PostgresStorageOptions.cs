@@ -1,0 +1,10 @@
+namespace Durable.Hosting;
+
+/// <summary>The PostgreSQL journal (configuration section <c>Durable:Storage:Postgres</c>).</summary>
+public sealed class PostgresStorageOptions : JournalStorageOptions
+{
+    public const string SectionName = "Durable:Storage:Postgres";
+
+    /// <summary>An Npgsql connection string; required. Tables go in the connection's search path.</summary>
+    public string ConnectionString { get; set; } = "";
+}
