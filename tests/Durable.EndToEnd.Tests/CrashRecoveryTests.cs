@@ -37,12 +37,15 @@ public sealed class CrashRecoveryTests : IDisposable
                     }
                     catch (HttpRequestException)
                     {
-                        return;
+                        // Not acknowledged, so not counted; keep loading until the kill.
                     }
                 }
             })).ToList();
 
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // Kill mid-stream: once every counter has acknowledged increments, plus a moment of full load.
+            var warmup = DateTime.UtcNow.AddSeconds(60);
+            while (acknowledged.Any(n => Volatile.Read(ref n) < 20) && DateTime.UtcNow < warmup) await Task.Delay(20);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
             node.Kill();
             stop.Cancel();
             await Task.WhenAll(load);

@@ -1,4 +1,7 @@
+using Durable.Configuration.Hocon;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
 
 namespace Durable.Web.Node;
 
@@ -23,7 +26,12 @@ public static class NodeConfigurationExtensions
         var overrides = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
         var file = Path.GetFullPath(overrides[ConfigFileKey] ?? DefaultConfigFile);
         configuration.AddInMemoryCollection([new("urls", DefaultUrls)]);
-        configuration.AddHoconFile(file);
+        // Rooted at the file system's root so that errors and positions name the whole path, not just "durable.conf".
+        configuration.Add<HoconConfigurationSource>(source =>
+        {
+            source.Path = file;
+            source.FileProvider = new PhysicalFileProvider(Path.GetPathRoot(file)!, ExclusionFilters.None);
+        });
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
         return configuration;
