@@ -22,6 +22,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IdCodec? _ids;
     private IObjectPlacement? _placement;
+    private IObjectRouter? _router;
     private int _inFlight;
     private volatile bool _stopping;
 
@@ -61,6 +62,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public bool IsStarted => _ids is not null;
 
+    /// <summary>Started, and in a cluster joined with shards allocated.</summary>
+    public bool IsReady => IsStarted && (_router?.IsReady ?? true);
+
     public int ActiveCount => _activations.Count;
 
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -80,6 +84,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
         _ids = new IdCodec(secret);
         _placement = Services.GetService(typeof(IObjectPlacement)) as IObjectPlacement;
+        _router = Services.GetService(typeof(IObjectRouter)) as IObjectRouter;
         _collector.Start();
         await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
         Log.Started(Logger, Options.Namespaces.Count);
@@ -90,7 +95,13 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public Activation? FindActivation(DurableObjectId id) => _activations.GetValueOrDefault(id);
 
-    public Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Delivers a fetch to the object, on this node or (in a cluster) on its owner.</summary>
+    public Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _router is { } router ? router.FetchAsync(id, request, cancellationToken) : FetchLocalAsync(id, request, cancellationToken);
+
+    /// <summary>Delivers a fetch to the object's activation on this node; in a cluster, refused with
+    /// <see cref="ShardMovedException"/> unless this node serves the object's shard.</summary>
+    public Task<HttpResponseMessage> FetchLocalAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Admit(id);
         var e = new FetchEvent(id, Time.GetTimestamp(), request);

@@ -1,6 +1,7 @@
 using Durable.Cluster;
 using Durable.Cluster.Hosting;
 using Durable.Cluster.Internal;
+using Durable.Configuration;
 using Durable.Hosting;
 using Durable.Internal;
 using Durable.Storage;
@@ -23,8 +24,7 @@ public static class DurableObjectsBuilderClusterExtensions
     public static DurableObjectsBuilder AddCluster(this DurableObjectsBuilder builder, Action<ClusterOptions>? configure = null)
     {
         var services = builder.Services;
-        var options = services.AddOptions<ClusterOptions>()
-            .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(ClusterOptions.SectionName).Bind(o));
+        var options = services.AddOptions<ClusterOptions>().BindDurableSection(ClusterOptions.SectionName);
         if (configure is not null) options.Configure(configure);
         options.PostConfigure<IServiceProvider>((o, sp) =>
         {
@@ -53,6 +53,10 @@ public static class DurableObjectsBuilderClusterExtensions
                 sp.GetRequiredService<ILogger<ClusterNode>>());
         });
         services.AddHostedService(sp => sp.GetRequiredService<ClusterNode>());
+        services.TryAddSingleton(sp => new ClusterRouter(sp.GetRequiredService<ClusterNode>(), sp.GetRequiredService<ShardLeaseManager>(),
+            sp.GetRequiredService<ObjectRuntime>(), sp.GetRequiredService<IOptions<ClusterOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ClusterRouter>>()));
+        services.TryAddSingleton<IObjectRouter>(sp => sp.GetRequiredService<ClusterRouter>());
         return builder;
     }
 }

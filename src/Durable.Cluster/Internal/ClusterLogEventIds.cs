@@ -15,4 +15,7 @@ internal static class ClusterLogEventIds
     public const int HandoffStarted = 2103;
     public const int HandoffFinished = 2104;
     public const int HandoffFailed = 2105;
+
+    public const int ForwardRetried = 2200;
+    public const int ForwardFailed = 2201;
 }
