@@ -1,7 +1,8 @@
+using Durable.Configuration;
 using Durable.Hosting;
+using Durable.Storage;
 using Durable.Storage.Postgres;
 using Durable.Storage.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,8 @@ public static class DurableObjectsBuilderStorageExtensions
         return builder.UseStorage(static sp => new PostgresStorageProvider(
             sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value,
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<PostgresStorageProvider>>()));
+            sp.GetService<ILogger<PostgresStorageProvider>>(),
+            sp.GetService<IJournalFence>()));
     }
 
     public static DurableObjectsBuilder UsePostgresStorage(this DurableObjectsBuilder builder, string connectionString)
@@ -47,8 +49,8 @@ public static class DurableObjectsBuilderStorageExtensions
     private static void AddOptions<TOptions>(IServiceCollection services, string section, Action<TOptions>? configure)
         where TOptions : class
     {
-        var options = services.AddOptions<TOptions>()
-            .Configure<IServiceProvider>((o, sp) => sp.GetService<IConfiguration>()?.GetSection(section).Bind(o));
+        // Durations ("5s") and sizes ("4MiB") as HOCON writes them; a bad value or unknown key names itself and its file:line:col.
+        var options = services.AddOptions<TOptions>().BindDurableSection(section);
         if (configure is not null) options.Configure(configure);
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IValidateOptions<TOptions>), typeof(JournalStorageOptionsValidator)));

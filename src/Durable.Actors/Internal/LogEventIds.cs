@@ -27,4 +27,8 @@ internal static class LogEventIds
 
     public const int AlarmRetrying = 1300;
     public const int AlarmDropped = 1301;
+
+    public const int EdgeObjectAnswered = 2000;
+    public const int EdgeRequestRejected = 2001;
+    public const int EdgeClientWentAway = 2002;
 }

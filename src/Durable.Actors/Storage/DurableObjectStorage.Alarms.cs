@@ -49,7 +49,9 @@ public sealed partial class DurableObjectStorage
     /// </summary>
     internal bool BeginAlarm(DateTimeOffset due)
     {
-        if (_data.Alarm != due) return false;
+        // The alarm index keeps microseconds and the journal keeps ticks: an alarm adopted from the index (after a
+        // restart, or by a shard's new owner) is the same alarm if it agrees to the microsecond.
+        if (_data.Alarm is not { } alarm || Journal.TimeCodec.ToMicros(alarm) != Journal.TimeCodec.ToMicros(due)) return false;
         _data.SetAlarm(null);
         _alarmRunning = true;
         _alarmTouched = false;

@@ -1,0 +1,22 @@
+using Durable.Configuration;
+using Durable.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Durable.Web.Node;
+
+public static class NodeStorageExtensions
+{
+    /// <summary>Uses the provider named by <c>Durable:Storage:Provider</c>; each provider reads its own subsection.</summary>
+    public static DurableObjectsBuilder UseConfiguredStorage(this DurableObjectsBuilder builder, IConfiguration configuration)
+    {
+        var options = new NodeStorageOptions();
+        DurableSettingBinder.Bind(configuration, NodeStorageOptions.SectionName, options);
+        return options.Provider switch
+        {
+            NodeStorageProvider.Memory => builder.UseInMemoryStorage(),
+            NodeStorageProvider.Postgres => builder.UsePostgresStorage(),
+            _ => builder.UseSqliteStorage(),
+        };
+    }
+}

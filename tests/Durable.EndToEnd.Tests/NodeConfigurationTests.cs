@@ -1,0 +1,121 @@
+namespace Durable.EndToEnd.Tests;
+
+/// <summary>
+/// The node program's settings: HOCON file &lt; environment &lt; command line, and invalid settings that stop it with a
+/// message naming the key and, for values from a HOCON file, file:line:column.
+/// </summary>
+public sealed class NodeConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("durable-config-").FullName;
+
+    [Fact]
+    public async Task File_then_environment_then_command_line_later_wins()
+    {
+        var file = WriteConf("Durable.Storage.Provider = memory\nDurable.Edge.MaxRequestBodySize = 100\n");
+        var env = new Dictionary<string, string> { ["Durable__Edge__MaxRequestBodySize"] = "200" };
+
+        await using (var fileOnly = await NodeProcess.StartAsync([$"--Durable:ConfigFile={file}"]))
+        {
+            Assert.Equal(new[] { 204, 413 }, await PutBodiesAsync(fileOnly, 90, 150));
+        }
+        await using (var withEnv = await NodeProcess.StartAsync([$"--Durable:ConfigFile={file}"], env))
+        {
+            Assert.Equal(new[] { 204, 413 }, await PutBodiesAsync(withEnv, 150, 250));
+        }
+        await using (var withArgs = await NodeProcess.StartAsync([$"--Durable:ConfigFile={file}", "--Durable:Edge:MaxRequestBodySize=300"], env))
+        {
+            Assert.Equal(new[] { 204, 413 }, await PutBodiesAsync(withArgs, 250, 350));
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_duration_in_the_file_stops_the_node_naming_key_and_file_line_column()
+    {
+        var file = WriteConf("Durable {\n  Storage.Provider = memory\n  Objects {\n    IdleTimeout = soon\n  }\n}\n");
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Durable:Objects:IdleTimeout = 'soon' (at {file}:4:19): not a duration", stderr);
+    }
+
+    [Fact]
+    public async Task Invalid_duration_from_the_environment_names_the_key_without_a_file()
+    {
+        var file = WriteConf("Durable.Storage.Provider = memory\n");
+        var env = new Dictionary<string, string> { ["Durable__Objects__EventDeadline"] = "30 parsecs" };
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"], env);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Durable:Objects:EventDeadline = '30 parsecs': not a duration", stderr);
+    }
+
+    [Fact]
+    public async Task Misspelled_setting_stops_the_node_naming_it_and_where_it_was_written()
+    {
+        var file = WriteConf("Durable.Storage.Provider = memory\nDurable.Edge.RetryAftr = 2s\n");
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Durable:Edge:RetryAftr (at {file}:2:26) is not a setting of Durable:Edge", stderr);
+    }
+
+    [Fact]
+    public async Task Rule_violation_names_key_value_and_rule()
+    {
+        var file = WriteConf("Durable.Storage.Provider = memory\n");
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}", "--Durable:Objects:MaxQueuedEventsPerObject=0"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Durable:Objects:MaxQueuedEventsPerObject is 0; it must be at least 1", stderr);
+    }
+
+    [Fact]
+    public async Task Hocon_syntax_error_stops_the_node_with_file_line_column()
+    {
+        var file = WriteConf("Durable {\n  Storage.Provider = memory\n  Objects { IdleTimeout = 70s\n");
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(file + ":", stderr);
+    }
+
+    [Fact]
+    public async Task Shipped_durable_conf_starts_the_node_and_sigterm_exits_zero()
+    {
+        await using var node = await NodeProcess.StartAsync(["--Durable:Storage:Provider=memory"]);
+        using var client = node.CreateClient();
+        Assert.Equal("1", await (await client.PostAsync("/ns/counter/name/a/increment", null)).Content.ReadAsStringAsync());
+
+        var exitCode = await node.StopAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Durable object runtime stopped", node.Output);
+    }
+
+    private static async Task<int[]> PutBodiesAsync(NodeProcess node, params int[] sizes)
+    {
+        using var client = node.CreateClient();
+        var statuses = new List<int>();
+        foreach (var size in sizes)
+        {
+            var json = "\"" + new string('x', size - 2) + "\"";
+            using var response = await client.PutAsync("/ns/kv/name/limits/keys/k", new StringContent(json));
+            statuses.Add((int)response.StatusCode);
+        }
+        return statuses.ToArray();
+    }
+
+    private string WriteConf(string text)
+    {
+        var path = Path.Combine(_dir, "node.conf");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
