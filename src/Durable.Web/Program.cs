@@ -1,4 +1,19 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok());
-app.Run();
+using Durable.Web.Node;
+using Durable.Web.Samples;
+
+// The Durable node: the sample objects (counter, kv, chat, echo) behind the HTTP edge, on http://127.0.0.1:8787.
+// Settings: hocon/durable.conf < environment (Durable__X__Y) < command line (--Durable:X:Y=v); an invalid one stops the
+// node with a message naming it (exit code 2). SIGTERM or Ctrl-C: stop accepting, drain, flush storage, exit 0.
+return await NodeStartup.RunAsync(async () =>
+{
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.Configuration.AddDurableNodeConfiguration(args);
+
+    builder.Services.AddDurableObjects(objects => objects.AddSamples())
+        .UseConfiguredStorage(builder.Configuration);
+    builder.Services.AddDurableEdge();
+
+    await using var app = builder.Build();
+    app.MapDurableObjects();
+    await app.RunAsync();
+});

@@ -1,4 +1,5 @@
 using Durable;
+using Durable.Configuration;
 using Durable.Hosting;
 using Durable.Internal;
 using Durable.Storage;
@@ -18,8 +19,9 @@ public static class DurableObjectsServiceCollectionExtensions
     public static DurableObjectsBuilder AddDurableObjects(this IServiceCollection services, Action<DurableObjectsOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<DurableObjectsOptions>().Configure(configure).ValidateOnStart();
-        services.AddOptions<DurableIdOptions>().ValidateOnStart();
+        // Configuration first, then code: the namespaces come from code, settings from either.
+        services.AddOptions<DurableObjectsOptions>().BindDurableSection(DurableObjectsOptions.SectionName).Configure(configure).ValidateOnStart();
+        services.AddOptions<DurableIdOptions>().BindDurableSection(DurableIdOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DurableObjectsOptions>, DurableObjectsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DurableIdOptions>, DurableObjectsOptionsValidator>());
         services.AddMetrics();

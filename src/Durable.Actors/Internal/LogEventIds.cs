@@ -27,4 +27,11 @@ internal static class LogEventIds
 
     public const int AlarmRetrying = 1300;
     public const int AlarmDropped = 1301;
+
+    public const int EdgeObjectAnswered = 2000;
+    public const int EdgeRequestRejected = 2001;
+    public const int EdgeClientWentAway = 2002;
+
+    public const int NodeConfigured = 2100;
+    public const int NodeConfigurationInvalid = 2101;
 }

@@ -76,6 +76,8 @@ internal static class SampleRequest
     public static async Task<JsonElement> ReadJsonAsync(this HttpRequestMessage request)
     {
         var bytes = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync();
+        // The parser checks UTF-8 only where it decodes, so a bad string would be stored as is.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new BadInputException("The body is not valid UTF-8.");
         try
         {
             using var document = JsonDocument.Parse(bytes);

@@ -17,7 +17,9 @@ public sealed class HoconConfigurationProvider(HoconConfigurationSource source)
         var path = Source.Path ?? "";
         var physicalPath = Source.FileProvider?.GetFileInfo(path).PhysicalPath;
         using var reader = new StreamReader(stream);
-        var loaded = HoconDocument.Load(reader.ReadToEnd(), new HoconSourceFile(path, physicalPath), HoconParseOptions.Default);
+        // Errors name the file as found on disk: a rooted path given to AddHoconFile is split into a file provider and
+        // a bare file name, which alone would not say which durable.conf was meant.
+        var loaded = HoconDocument.Load(reader.ReadToEnd(), new HoconSourceFile(physicalPath ?? path, physicalPath), HoconParseOptions.Default);
         Data = loaded.Data;
         _sources = loaded.Sources;
     }

@@ -1,0 +1,25 @@
+using Durable.Configuration;
+using Durable.Web.Edge;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class DurableEdgeServiceCollectionExtensions
+{
+    /// <summary>
+    /// The edge's settings (bound from <c>Durable:Edge</c>, then <paramref name="configure"/>, validated on start), its
+    /// request metrics and the Prometheus collector behind <c>/metrics</c>. Optional: <c>MapDurableObjects()</c> works
+    /// with defaults and without <c>/metrics</c> when this is not called.
+    /// </summary>
+    public static IServiceCollection AddDurableEdge(this IServiceCollection services, Action<DurableEdgeOptions>? configure = null)
+    {
+        var options = services.AddOptions<DurableEdgeOptions>().BindDurableSection(DurableEdgeOptions.SectionName).ValidateOnStart();
+        if (configure is not null) options.Configure(configure);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DurableEdgeOptions>, DurableEdgeOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton<EdgeMetrics>();
+        services.AddPrometheusMetrics();
+        return services;
+    }
+}

@@ -1,0 +1,29 @@
+using Durable.TestKit;
+
+namespace Durable.Web.Tests.Edge;
+
+/// <summary>One node per test class: short deadline, small per-object queue, fault-injecting storage.</summary>
+public sealed class EdgeHostFixture : IAsyncLifetime
+{
+    internal const int BodyLimit = 64 * 1024;
+
+    private EdgeHost? _host;
+
+    public TestStorage Storage { get; } = new();
+
+    internal EdgeHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
+
+    public async Task InitializeAsync() => _host = await EdgeHost.StartAsync(
+        objects: o =>
+        {
+            o.EventDeadline = TimeSpan.FromMilliseconds(500);
+            o.MaxQueuedEventsPerObject = 3;
+        },
+        edge: e => e.MaxRequestBodySize = BodyLimit,
+        storage: Storage);
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null) await _host.DisposeAsync();
+    }
+}
