@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Durable.Internal;
+using Durable.Web.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ namespace Durable.Web.Edge;
 /// request whose client went away is dropped without an answer.
 /// </summary>
 internal sealed partial class ObjectEdge(
-    ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics, ILogger logger)
+    ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics, WebSocketEdge webSockets, ILogger logger)
 {
     public const string IdHeader = "X-Durable-Id";
     public const string NamespaceHeader = "X-Durable-Namespace";
@@ -49,6 +50,11 @@ internal sealed partial class ObjectEdge(
             if (request is null)
             {
                 await WriteErrorAsync(context, EdgeError.BadRequest(error), id, null);
+                return;
+            }
+            if (context.WebSockets.IsWebSocketRequest)
+            {
+                await webSockets.FetchAsync(context, id, request);
                 return;
             }
             using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
