@@ -36,6 +36,8 @@ internal sealed class DurableObjectsOptionsValidator
     {
         var failures = new List<string>();
         AtLeast(nameof(options.MaxMessageSize), options.MaxMessageSize, 125);
+        if (options.MaxMessageSize > 256L << 20)
+            failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.MaxMessageSize)} is {options.MaxMessageSize}; it must be at most 256 MiB.");
         AtLeast(nameof(options.MaxSocketsPerObject), options.MaxSocketsPerObject, 1);
         AtLeast(nameof(options.MaxAttachmentSize), options.MaxAttachmentSize, 0);
         if (options.PhoenixHeartbeatTimeout <= TimeSpan.Zero)
@@ -44,7 +46,7 @@ internal sealed class DurableObjectsOptionsValidator
             failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.KeepAliveInterval)} is {options.KeepAliveInterval}; it must be 0 (off) or positive.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 
-        void AtLeast(string key, int value, int minimum)
+        void AtLeast(string key, long value, long minimum)
         {
             if (value < minimum)
                 failures.Add($"{DurableWebSocketOptions.SectionName}:{key} is {value}; it must be at least {minimum}.");

@@ -9,7 +9,7 @@ public sealed class DurableWebSocketOptions
     /// Largest message (all frames of it) the edge accepts; a larger one closes the socket with 1009 (message too big).
     /// Default 1 MiB.
     /// </summary>
-    public int MaxMessageSize { get; set; } = 1 << 20;
+    public long MaxMessageSize { get; set; } = 1 << 20;
 
     /// <summary>
     /// Sockets plus channel subscribers one object may hold. An upgrade past it is accepted and at once closed with 1008
@@ -19,7 +19,7 @@ public sealed class DurableWebSocketOptions
     public int MaxSocketsPerObject { get; set; } = 32_768;
 
     /// <summary>Largest serialized attachment of one socket; a larger one throws in SerializeAttachment. Default 16 KiB.</summary>
-    public int MaxAttachmentSize { get; set; } = 16 << 10;
+    public long MaxAttachmentSize { get; set; } = 16 << 10;
 
     /// <summary>A Phoenix socket that sends nothing (not even a heartbeat) for this long is closed with 1001. Default 60 s.</summary>
     public TimeSpan PhoenixHeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -7,7 +7,7 @@ namespace Durable.Web.WebSockets;
 /// Reads whole messages from a WebSocket into a pooled buffer, up to a size limit. Between messages it waits with a
 /// zero-byte read, so an idle socket holds no receive buffer (what makes 10,000 idle sockets cheap).
 /// </summary>
-internal sealed class MessageReader(WebSocket socket, int maxMessageSize) : IDisposable
+internal sealed class MessageReader(WebSocket socket, long maxMessageSize) : IDisposable
 {
     private const int InitialBuffer = 4096;
     private byte[]? _buffer;
@@ -35,7 +35,7 @@ internal sealed class MessageReader(WebSocket socket, int maxMessageSize) : IDis
             if (length == buffer.Length)
             {
                 if (length > maxMessageSize) return ReadOutcome.TooBig;
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxMessageSize + 1));
+                var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, maxMessageSize + 1));
                 buffer.AsSpan(0, length).CopyTo(larger);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = _buffer = larger;

@@ -20,7 +20,7 @@ internal sealed partial class WebSocketEdge
         public static partial void EventFailed(ILogger logger, DurableObjectId objectId, string @event, string reason);
 
         [LoggerMessage(LogEventIds.SocketMessageTooBig, LogLevel.Debug, "WebSocket of object {ObjectId} closed with 1009: a message passed {Limit} bytes")]
-        public static partial void MessageTooBig(ILogger logger, DurableObjectId objectId, int limit);
+        public static partial void MessageTooBig(ILogger logger, DurableObjectId objectId, long limit);
 
         [LoggerMessage(LogEventIds.SocketOverloaded, LogLevel.Warning, "WebSocket of object {ObjectId} closed with 1013: {Reason}")]
         public static partial void Overloaded(ILogger logger, DurableObjectId objectId, string reason);
