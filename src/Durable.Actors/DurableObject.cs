@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Durable;
 
@@ -32,4 +33,19 @@ public abstract class DurableObject
 
     /// <summary>Runs when a socket fails.</summary>
     public virtual Task WebSocketErrorAsync(DurableWebSocket ws, Exception error) => Task.CompletedTask;
+
+    /// <summary>
+    /// A Phoenix client asks to join this object's topic <c>{namespace}:{name}</c>. Reply <see cref="ChannelReply.Ok"/>
+    /// to admit it (it then receives <see cref="DurableObjectState.Broadcast"/>s) or an error to refuse it. By default
+    /// objects have no channel: <c>{"reason":"unmatched topic"}</c>.
+    /// </summary>
+    public virtual Task<ChannelReply> ChannelJoinAsync(DurableChannel channel, JsonElement payload) =>
+        Task.FromResult(ChannelReply.Refuse("unmatched topic"));
+
+    /// <summary>An event a subscriber pushed on the topic; return a reply for the client, or null to send none.</summary>
+    public virtual Task<ChannelReply?> ChannelMessageAsync(DurableChannel channel, string @event, JsonElement payload) =>
+        Task.FromResult<ChannelReply?>(null);
+
+    /// <summary>A subscriber left: <paramref name="reason"/> is "leave" (phx_leave) or "closed" (its socket went away).</summary>
+    public virtual Task ChannelLeaveAsync(DurableChannel channel, string reason) => Task.CompletedTask;
 }

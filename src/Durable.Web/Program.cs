@@ -16,5 +16,6 @@ return await NodeStartup.RunAsync(async () =>
 
     await using var app = builder.Build();
     app.MapDurableObjects();
+    app.MapSampleSite();
     await app.RunAsync();
 });

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Durable.Hosting;
 
 /// <summary>Checks the runtime's settings on start; each failure names the key, the value and the rule.</summary>
-internal sealed class DurableObjectsOptionsValidator : IValidateOptions<DurableObjectsOptions>, IValidateOptions<DurableIdOptions>
+internal sealed class DurableObjectsOptionsValidator
+    : IValidateOptions<DurableObjectsOptions>, IValidateOptions<DurableIdOptions>, IValidateOptions<DurableWebSocketOptions>
 {
     public ValidateOptionsResult Validate(string? name, DurableObjectsOptions options)
     {
@@ -30,4 +31,25 @@ internal sealed class DurableObjectsOptionsValidator : IValidateOptions<DurableO
         options.Secret is { } secret && System.Text.Encoding.UTF8.GetByteCount(secret) < 16
             ? ValidateOptionsResult.Fail($"{DurableIdOptions.SectionName}:{nameof(options.Secret)} has {secret.Length} characters; it must have at least 16.")
             : ValidateOptionsResult.Success;
+
+    public ValidateOptionsResult Validate(string? name, DurableWebSocketOptions options)
+    {
+        var failures = new List<string>();
+        AtLeast(nameof(options.MaxMessageSize), options.MaxMessageSize, 125);
+        if (options.MaxMessageSize > 256L << 20)
+            failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.MaxMessageSize)} is {options.MaxMessageSize}; it must be at most 256 MiB.");
+        AtLeast(nameof(options.MaxSocketsPerObject), options.MaxSocketsPerObject, 1);
+        AtLeast(nameof(options.MaxAttachmentSize), options.MaxAttachmentSize, 0);
+        if (options.PhoenixHeartbeatTimeout <= TimeSpan.Zero)
+            failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.PhoenixHeartbeatTimeout)} is {options.PhoenixHeartbeatTimeout}; it must be a positive duration.");
+        if (options.KeepAliveInterval < TimeSpan.Zero)
+            failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.KeepAliveInterval)} is {options.KeepAliveInterval}; it must be 0 (off) or positive.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void AtLeast(string key, long value, long minimum)
+        {
+            if (value < minimum)
+                failures.Add($"{DurableWebSocketOptions.SectionName}:{key} is {value}; it must be at least {minimum}.");
+        }
+    }
 }

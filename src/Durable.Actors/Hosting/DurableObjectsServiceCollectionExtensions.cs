@@ -22,6 +22,8 @@ public static class DurableObjectsServiceCollectionExtensions
         // Configuration first, then code: the namespaces come from code, settings from either.
         services.AddOptions<DurableObjectsOptions>().BindDurableSection(DurableObjectsOptions.SectionName).Configure(configure).ValidateOnStart();
         services.AddOptions<DurableIdOptions>().BindDurableSection(DurableIdOptions.SectionName).ValidateOnStart();
+        services.AddOptions<DurableWebSocketOptions>().BindDurableSection(DurableWebSocketOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DurableWebSocketOptions>, DurableObjectsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DurableObjectsOptions>, DurableObjectsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DurableIdOptions>, DurableObjectsOptionsValidator>());
         services.AddMetrics();

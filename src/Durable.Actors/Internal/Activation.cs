@@ -74,6 +74,9 @@ internal sealed partial class Activation : SynchronizationContext, IThreadPoolWo
 
     internal DurableObjectStorage? Storage => _storage;
 
+    /// <summary>Holds a socket frame sent in this turn behind the turn's writes; false when it may go out now.</summary>
+    public bool TryHoldOutput(IHeldOutput output) => _outputGate?.TryHold(output) ?? false;
+
     /// <summary>Remembers the name of a name-derived id that reaches an activation first made from the hex id.</summary>
     public void LearnName(string name) => Interlocked.CompareExchange(ref _name, name, null);
 

@@ -17,8 +17,14 @@ internal sealed class DurableMetrics
     private readonly Counter<long> _alarmsFired;
     private readonly Counter<long> _alarmsDropped;
     private readonly Histogram<double> _alarmLateness;
+    private readonly Counter<long> _socketsAccepted;
+    private readonly Counter<long> _socketsRefused;
+    private readonly Counter<long> _socketMessages;
+    private readonly Counter<long> _autoResponses;
+    private readonly Counter<long> _socketCloses;
+    private readonly Counter<long> _channelJoins;
 
-    public DurableMetrics(IMeterFactory meterFactory, Func<int> activeObjects, Func<int> inFlightEvents)
+    public DurableMetrics(IMeterFactory meterFactory, Func<int> activeObjects, Func<int> inFlightEvents, Func<int> openSockets)
     {
         var meter = meterFactory.Create(MeterName);
         _activations = meter.CreateCounter<long>("durable.activations", "{activation}", "Objects activated");
@@ -33,6 +39,13 @@ internal sealed class DurableMetrics
         _alarmsDropped = meter.CreateCounter<long>("durable.alarms.dropped", "{alarm}", "Alarms dropped after their last retry failed");
         _alarmLateness = meter.CreateHistogram("durable.alarms.lateness", "ms", "How late an alarm's first run started after its time",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000] });
+        _socketsAccepted = meter.CreateCounter<long>("durable.sockets.accepted", "{socket}", "WebSockets accepted by objects");
+        _socketsRefused = meter.CreateCounter<long>("durable.sockets.refused", "{socket}", "WebSockets closed at once because their object held its limit");
+        _socketMessages = meter.CreateCounter<long>("durable.sockets.messages", "{message}", "WebSocket messages delivered to objects");
+        _autoResponses = meter.CreateCounter<long>("durable.sockets.auto_responses", "{message}", "WebSocket messages answered at the edge by the auto-response");
+        _socketCloses = meter.CreateCounter<long>("durable.sockets.closed", "{socket}", "WebSockets closed, by close code");
+        _channelJoins = meter.CreateCounter<long>("durable.channels.joins", "{join}", "Phoenix channel joins, by outcome");
+        meter.CreateObservableUpDownCounter("durable.sockets.open", openSockets, "{socket}", "WebSockets and channel subscribers open on this node");
         meter.CreateObservableUpDownCounter("durable.objects.active", activeObjects, "{object}", "Objects active on this node");
         meter.CreateObservableUpDownCounter("durable.events.in_flight", inFlightEvents, "{event}", "Events admitted and not yet answered");
     }
@@ -60,4 +73,16 @@ internal sealed class DurableMetrics
         _commits.Add(1);
         _batchSize.Record(keys);
     }
+
+    public void SocketAccepted() => _socketsAccepted.Add(1);
+
+    public void SocketRefused() => _socketsRefused.Add(1);
+
+    public void SocketMessage() => _socketMessages.Add(1);
+
+    public void AutoResponded() => _autoResponses.Add(1);
+
+    public void SocketClosed(int code) => _socketCloses.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    public void ChannelJoined(bool admitted) => _channelJoins.Add(1, new KeyValuePair<string, object?>("outcome", admitted ? "ok" : "error"));
 }

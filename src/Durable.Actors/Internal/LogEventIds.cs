@@ -28,7 +28,20 @@ internal static class LogEventIds
     public const int AlarmRetrying = 1300;
     public const int AlarmDropped = 1301;
 
+    public const int SocketAccepted = 1400;
+    public const int SocketRefused = 1401;
+    public const int SocketClosed = 1402;
+    public const int SocketEventFailed = 1403;
+    public const int SocketMessageTooBig = 1404;
+    public const int SocketOverloaded = 1405;
+    public const int PhoenixMalformedFrame = 1410;
+    public const int PhoenixHeartbeatTimeout = 1411;
+    public const int PhoenixChannelFailed = 1412;
+
     public const int EdgeObjectAnswered = 2000;
     public const int EdgeRequestRejected = 2001;
     public const int EdgeClientWentAway = 2002;
+
+    public const int NodeConfigured = 2100;
+    public const int NodeConfigurationInvalid = 2101;
 }

@@ -29,6 +29,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     public ObjectRuntime(
         IOptions<DurableObjectsOptions> options,
         IOptions<DurableIdOptions> idOptions,
+        IOptions<DurableWebSocketOptions> socketOptions,
         IDurableStorageProvider storage,
         TimeProvider time,
         IServiceProvider services,
@@ -41,7 +42,8 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         Time = time;
         Services = services;
         Logger = loggerFactory.CreateLogger("Durable.Runtime");
-        Metrics = new DurableMetrics(meterFactory, () => _activations.Count, () => Volatile.Read(ref _inFlight));
+        Sockets = new SocketRegistry(socketOptions.Value, Options.Json);
+        Metrics = new DurableMetrics(meterFactory, () => _activations.Count, () => Volatile.Read(ref _inFlight), () => Sockets.OpenCount);
         _collector = new ActivationCollector(this);
         _alarms = new AlarmScheduler(this);
     }
@@ -57,6 +59,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     public ILogger Logger { get; }
 
     public DurableMetrics Metrics { get; }
+
+    /// <summary>The sockets and channel subscribers that end at this node, by object; they outlive activations.</summary>
+    public SocketRegistry Sockets { get; }
 
     public IdCodec Ids => _ids ?? throw new InvalidOperationException("The durable object runtime has not started yet.");
 
@@ -132,6 +137,21 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             throw;
         }
         return e.Completion;
+    }
+
+    /// <summary>Admits a socket or channel event and hands it to its object; throws <see cref="OverloadedException"/> when full.</summary>
+    public void Submit(ObjectEvent e)
+    {
+        Admit(e.Target);
+        try
+        {
+            Dispatch(e);
+        }
+        catch
+        {
+            EventFinished();
+            throw;
+        }
     }
 
     private DurableObjectId? ResolveStoredKey(ObjectKey key)

@@ -9,7 +9,7 @@ namespace Durable.Internal;
 /// to the journal as one atomic event.</item>
 /// <item>Batches are appended strictly in order, one at a time, with consecutive sequence numbers; batches sealed while
 /// an append is in flight are merged and appended next (they were going to commit together anyway).</item>
-/// <item>A held result (a response, a durability waiter) is released only when every batch sealed before it, and the
+/// <item>A held result (a response, an outgoing socket frame, a durability waiter) is released only when every batch sealed before it, and the
 /// batch open when it was held, is durable. With nothing pending, it is released at once.</item>
 /// <item>When an append fails (conflict, or unknown outcome), every held result fails with a reset error, nothing
 /// further is appended, and the activation is reset so the next event sees only durable state.</item>
@@ -35,6 +35,18 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
     {
         if (Newest is { } pending) pending.Add(e);
         else owner.Deliver(e);
+    }
+
+    /// <summary>
+    /// Holds an outgoing socket frame until everything written so far is durable; false when nothing is pending (send it
+    /// now). When the commit fails the frame is dropped: no client sees a state that was not stored.
+    /// </summary>
+    public bool TryHold(IHeldOutput output)
+    {
+        if (_failure is not null) return true;
+        if (Newest is not { } pending) return false;
+        pending.Add(output);
+        return true;
     }
 
     /// <summary>Completes when everything written so far is durable; faults if that fails.</summary>
@@ -128,6 +140,7 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
             foreach (var holder in _held)
             {
                 if (holder is ObjectEvent e) owner.Deliver(e);
+                else if (holder is IHeldOutput output) output.Release();
                 else ((TaskCompletionSource)holder).TrySetResult();
             }
         }
@@ -138,6 +151,7 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
             foreach (var holder in _held)
             {
                 if (holder is ObjectEvent e) e.TryFail(error);
+                else if (holder is IHeldOutput) continue;
                 else ((TaskCompletionSource)holder).TrySetException(error);
             }
         }

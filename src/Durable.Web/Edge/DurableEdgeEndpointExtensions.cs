@@ -1,7 +1,11 @@
 using Durable;
 using Durable.Cluster.Internal;
 using Durable.Internal;
+using Durable.Hosting;
 using Durable.Web.Edge;
+using Durable.Web.WebSockets;
+using Durable.Web.WebSockets.Phoenix;
+using Microsoft.Extensions.Hosting;
 using Durable.Web.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,7 +20,7 @@ public static class DurableEdgeEndpointExtensions
     /// <summary>
     /// Serves the durable objects of <c>services.AddDurableObjects(...)</c> over HTTP:
     /// <c>/ns/{namespace}/name/{name}/{**path}</c>, <c>/ns/{namespace}/id/{id}/{**path}</c> (any method),
-    /// <c>POST /ns/{namespace}/ids</c>, <c>GET /healthz</c>, and <c>GET /metrics</c> when
+    /// <c>POST /ns/{namespace}/ids</c>, <c>GET /socket/websocket</c> (Phoenix channels), <c>GET /healthz</c>, and <c>GET /metrics</c> when
     /// <c>services.AddPrometheusMetrics()</c> (or <c>AddDurableEdge()</c>) registered the collector.
     /// </summary>
     public static RouteGroupBuilder MapDurableObjects(this IEndpointRouteBuilder endpoints, string prefix = "")
@@ -25,11 +29,16 @@ public static class DurableEdgeEndpointExtensions
         var services = endpoints.ServiceProvider;
         var runtime = services.GetService<ObjectRuntime>()
             ?? throw new InvalidOperationException("MapDurableObjects() needs services.AddDurableObjects(...) to be called first.");
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        var webSockets = new WebSocketEdge(runtime, services.GetRequiredService<IOptions<DurableWebSocketOptions>>().Value, loggers.CreateLogger("Durable.WebSockets"));
+        var phoenix = new PhoenixEndpoint(runtime, services.GetRequiredService<DurableObjectNamespaces>(), webSockets, loggers.CreateLogger("Durable.Phoenix"));
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(phoenix.Dispose);
         var edge = new ObjectEdge(
             runtime,
             services.GetRequiredService<DurableObjectNamespaces>(),
             services.GetRequiredService<IOptions<DurableEdgeOptions>>().Value,
             services.GetService<EdgeMetrics>() ?? new EdgeMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            webSockets,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Durable.Edge"),
             services.GetService<ClusterNode>() is { } cluster ? () => cluster.Secret : null);
 
@@ -38,6 +47,7 @@ public static class DurableEdgeEndpointExtensions
         group.Map("/ns/{namespace}/id/{id}/{**path}", context => edge.FetchAsync(context, ObjectAddressKind.Id));
         group.Map("/ns/{namespace}/ids", edge.NewIdAsync);
         group.Map("/ns/{**rest}", edge.MalformedAsync);
+        group.Map("/socket/websocket", phoenix.HandleAsync);
         group.MapGet("/healthz", edge.HealthAsync);
         if (services.GetService<ClusterNode>() is { } node)
         {

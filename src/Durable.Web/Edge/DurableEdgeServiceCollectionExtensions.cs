@@ -1,5 +1,6 @@
 using Durable.Configuration;
 using Durable.Web.Edge;
+using Durable.Web.WebSockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,8 @@ public static class DurableEdgeServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<EdgeMetrics>();
         services.AddPrometheusMetrics();
+        // Object routes and the Phoenix socket upgrade to WebSockets.
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, WebSocketStartupFilter>());
         return services;
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Durable.Cluster.Internal;
 using Durable.Internal;
+using Durable.Web.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -18,8 +19,8 @@ namespace Durable.Web.Edge;
 /// request whose client went away is dropped without an answer.
 /// </summary>
 internal sealed partial class ObjectEdge(
-    ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics, ILogger logger,
-    Func<string>? clusterSecret = null)
+    ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics,
+    WebSocketEdge webSockets, ILogger logger, Func<string>? clusterSecret = null)
 {
     /// <summary>Prefix of the node-to-node routes; a request under it was forwarded by another node of the cluster.</summary>
     public const string InternalPrefix = "/_internal";
@@ -74,6 +75,12 @@ internal sealed partial class ObjectEdge(
             if (request is null)
             {
                 await WriteErrorAsync(context, EdgeError.BadRequest(error), id, null);
+                return;
+            }
+            if (context.WebSockets.IsWebSocketRequest)
+            {
+                // Sockets end at the edge node; cross-node socket forwarding is not built yet.
+                await webSockets.FetchAsync(context, id, request);
                 return;
             }
             using var response = forwarded

@@ -93,6 +93,15 @@ internal static class SampleRequest
         }
     }
 
+    /// <summary>True for a WebSocket upgrade request (the edge marks them with <c>Upgrade: websocket</c>).</summary>
+    public static bool IsWebSocketUpgrade(this HttpRequestMessage request) =>
+        request.Method == HttpMethod.Get && request.Headers.TryGetValues("Upgrade", out var values)
+        && values.Any(v => v.Equals("websocket", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>426 for a WebSocket route reached without an upgrade.</summary>
+    public static HttpResponseMessage UpgradeRequired() =>
+        ErrorResponse.Create(HttpStatusCode.UpgradeRequired, "upgrade_required", "This route takes WebSocket upgrade requests.");
+
     public static HttpResponseMessage Text(string text, HttpStatusCode status = HttpStatusCode.OK) =>
         new(status) { Content = new StringContent(text, Encoding.UTF8, "text/plain") };
 

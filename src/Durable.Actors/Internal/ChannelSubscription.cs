@@ -1,0 +1,68 @@
+using System.Text.Json;
+
+namespace Durable.Internal;
+
+/// <summary>
+/// A Phoenix socket's membership of one object's topic. Registered with the object's <see cref="ObjectSockets"/> when
+/// the object admits the join, so broadcasts reach it across hibernation. Pushes wait behind the turn's writes, and
+/// before the edge has sent the join reply they wait in a buffer, so the client sees its reply first.
+/// </summary>
+internal sealed class ChannelSubscription(IChannelTransport transport, DurableObjectId target, string topic, string? joinRef) : DurableChannel
+{
+    private readonly Lock _sync = new();
+    private List<(string Event, ReadOnlyMemory<byte> Payload, bool Broadcast)>? _early = [];
+
+    public DurableObjectId Target { get; } = target;
+
+    public override string Topic { get; } = topic;
+
+    public string? JoinRef { get; } = joinRef;
+
+    /// <summary>The object's registry entry once the join was admitted.</summary>
+    public ObjectSockets? Owner { get; set; }
+
+    public override void Push(string @event, object? payload)
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        var json = Owner is { } owner ? JsonSerializer.SerializeToUtf8Bytes(payload, owner.Registry.Json) : JsonSerializer.SerializeToUtf8Bytes(payload);
+        Emit(@event, json, broadcast: false);
+    }
+
+    /// <summary>Queues an already-serialized broadcast (sent without a join ref, as Phoenix sends broadcasts).</summary>
+    public void SendBroadcast(string @event, ReadOnlyMemory<byte> payloadJson) => Transmit(@event, payloadJson, broadcast: true);
+
+    /// <summary>The join reply is on the wire: send what was pushed meanwhile, then send directly.</summary>
+    public void Activate()
+    {
+        lock (_sync)
+        {
+            if (_early is null) return;
+            foreach (var (e, payload, broadcast) in _early) transport.Push(broadcast ? null : JoinRef, Topic, e, payload);
+            _early = null;
+        }
+    }
+
+    private void Emit(string @event, ReadOnlyMemory<byte> payload, bool broadcast)
+    {
+        if (Activation.Running is { } turn && turn.TryHoldOutput(new HeldPush(this, @event, payload, broadcast))) return;
+        Transmit(@event, payload, broadcast);
+    }
+
+    private void Transmit(string @event, ReadOnlyMemory<byte> payload, bool broadcast)
+    {
+        lock (_sync)
+        {
+            if (_early is not null)
+            {
+                _early.Add((@event, payload, broadcast));
+                return;
+            }
+        }
+        transport.Push(broadcast ? null : JoinRef, Topic, @event, payload);
+    }
+
+    private sealed class HeldPush(ChannelSubscription channel, string @event, ReadOnlyMemory<byte> payload, bool broadcast) : IHeldOutput
+    {
+        public void Release() => channel.Transmit(@event, payload, broadcast);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Durable.Internal;
+
+/// <summary>
+/// An accepted client socket as its object sees it. It belongs to the node's <see cref="SocketRegistry"/>, not to an
+/// activation, so it and its attachment outlive hibernation: the next activation gets the same instance.
+/// Frames sent inside a turn wait behind that turn's writes (output gate); frames sent before the edge finished the
+/// upgrade wait in a small buffer and go out first, in order.
+/// </summary>
+internal sealed class HibernatableSocket : DurableWebSocket
+{
+    private readonly Lock _sync = new();
+    private readonly string[] _tags;
+    private ISocketTransport? _transport;
+    private List<OutgoingFrame>? _early;
+    private byte[]? _attachment;
+    private long _autoResponseAt;
+    private int _state;
+
+    public HibernatableSocket(ObjectSockets owner, string[] tags)
+    {
+        Owner = owner;
+        _tags = tags;
+    }
+
+    public ObjectSockets Owner { get; }
+
+    public override IReadOnlyList<string> Tags => _tags;
+
+    /// <summary>Open, then Closing once either side sent a close frame, then Closed once it left the registry.</summary>
+    public SocketState State => (SocketState)Volatile.Read(ref _state);
+
+    /// <summary>When the edge last answered this socket's auto-response request (Unix ms), or 0.</summary>
+    public long AutoResponseAt
+    {
+        get => Volatile.Read(ref _autoResponseAt);
+        set => Volatile.Write(ref _autoResponseAt, value);
+    }
+
+    public override void Send(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Emit(new OutgoingFrame(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
+    }
+
+    public override void Send(ReadOnlyMemory<byte> data) => Emit(new OutgoingFrame(data.ToArray(), WebSocketMessageType.Binary));
+
+    public override void Close(int code = WebSocketCloseCodes.Normal, string? reason = null)
+    {
+        if (!WebSocketCloseCodes.IsSendable(code))
+            throw new ArgumentOutOfRangeException(nameof(code), code, "A close code must be 1000-1003, 1007-1014 or 3000-4999.");
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 123)
+            throw new ArgumentException($"A close reason is at most 123 UTF-8 bytes; this one has {Encoding.UTF8.GetByteCount(reason)}.", nameof(reason));
+        MarkClosing();
+        Emit(OutgoingFrame.Close(code, reason));
+    }
+
+    public override void SerializeAttachment<T>(T value)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, Owner.Registry.Json);
+        var limit = Owner.Registry.Options.MaxAttachmentSize;
+        if (bytes.Length > limit)
+            throw new ArgumentException(
+                $"The attachment of a socket of object {Owner.Id} is {bytes.Length} bytes serialized; the limit is {limit} (Durable:WebSockets:MaxAttachmentSize).",
+                nameof(value));
+        Volatile.Write(ref _attachment, bytes);
+    }
+
+    public override T? DeserializeAttachment<T>() where T : default =>
+        Volatile.Read(ref _attachment) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, Owner.Registry.Json) : default;
+
+    /// <summary>Connects the edge's transport and sends what the object sent before it was there.</summary>
+    public void Attach(ISocketTransport transport)
+    {
+        lock (_sync)
+        {
+            _transport = transport;
+            if (_early is null) return;
+            foreach (var frame in _early) transport.Send(frame);
+            _early = null;
+        }
+    }
+
+    /// <summary>Marks the socket Closing (a close frame went either way); true if it was Open.</summary>
+    public bool MarkClosing() => Interlocked.CompareExchange(ref _state, (int)SocketState.Closing, (int)SocketState.Open) == (int)SocketState.Open;
+
+    public void MarkClosed() => Volatile.Write(ref _state, (int)SocketState.Closed);
+
+    private void Emit(OutgoingFrame frame)
+    {
+        if (Activation.Running is { } turn && turn.TryHoldOutput(new HeldFrame(this, frame))) return;
+        Transmit(frame);
+    }
+
+    private void Transmit(OutgoingFrame frame)
+    {
+        lock (_sync)
+        {
+            if (_transport is null) (_early ??= []).Add(frame);
+            else _transport.Send(frame);
+        }
+    }
+
+    private sealed class HeldFrame(HibernatableSocket socket, OutgoingFrame frame) : IHeldOutput
+    {
+        public void Release() => socket.Transmit(frame);
+    }
+}
+
+/// <summary>Where a socket is in its life: Open → Closing (a close frame went either way) → Closed (left the registry).</summary>
+internal enum SocketState
+{
+    Open,
+    Closing,
+    Closed,
+}

@@ -1,0 +1,96 @@
+using System.Net.WebSockets;
+using Durable.Internal;
+
+namespace Durable.Web.WebSockets;
+
+/// <summary>
+/// The sending half of one client WebSocket: frames are queued and written one at a time in call order, by whichever
+/// thread finds the queue idle (often the object's turn itself, so an echo needs no thread hop). After a close frame
+/// is queued, or the connection failed, further frames are dropped.
+/// </summary>
+internal sealed class SocketConnection(WebSocket socket) : ISocketTransport
+{
+    private readonly Lock _sync = new();
+    private Queue<OutgoingFrame>? _queue;
+    private TaskCompletionSource? _drained;
+    private bool _sending;
+    private bool _closeQueued;
+
+    public WebSocket Socket { get; } = socket;
+
+    public bool CloseQueued
+    {
+        get { lock (_sync) return _closeQueued; }
+    }
+
+    public void Send(OutgoingFrame frame)
+    {
+        lock (_sync)
+        {
+            if (_closeQueued) return;
+            if (frame.Type == WebSocketMessageType.Close) _closeQueued = true;
+            if (_sending)
+            {
+                (_queue ??= new()).Enqueue(frame);
+                return;
+            }
+            _sending = true;
+        }
+        _ = DrainAsync(frame);
+    }
+
+    /// <summary>Queues a close frame unless one was queued already.</summary>
+    public void Close(int code, string? reason) => Send(OutgoingFrame.Close(code, reason));
+
+    /// <summary>Completes when every queued frame was written (or the connection failed).</summary>
+    public Task WhenDrainedAsync()
+    {
+        lock (_sync)
+        {
+            if (!_sending) return Task.CompletedTask;
+            return (_drained ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    private async Task DrainAsync(OutgoingFrame frame)
+    {
+        try
+        {
+            while (true)
+            {
+                if (frame.Type == WebSocketMessageType.Close)
+                {
+                    if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                        await Socket.CloseOutputAsync((WebSocketCloseStatus)frame.CloseCode, frame.CloseReason, CancellationToken.None);
+                }
+                else await Socket.SendAsync(frame.Data, frame.Type, endOfMessage: true, CancellationToken.None);
+                lock (_sync)
+                {
+                    if (_queue is not { Count: > 0 } queue)
+                    {
+                        Idle();
+                        return;
+                    }
+                    frame = queue.Dequeue();
+                }
+            }
+        }
+        catch (Exception error) when (error is WebSocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // The connection is gone; the receive loop sees it too and reports the close.
+            lock (_sync)
+            {
+                _closeQueued = true;
+                _queue = null;
+                Idle();
+            }
+        }
+    }
+
+    private void Idle()
+    {
+        _sending = false;
+        _drained?.TrySetResult();
+        _drained = null;
+    }
+}

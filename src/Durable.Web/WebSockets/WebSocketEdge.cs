@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Durable.Hosting;
+using Durable.Internal;
+using Durable.Web.Edge;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Durable.Web.WebSockets;
+
+/// <summary>
+/// Object WebSockets at the edge: an upgrade request on an object route goes to the object's FetchAsync like any
+/// request; when it answers 101 after <c>state.AcceptWebSocket</c>, the edge completes the handshake here and runs the
+/// socket until it closes. What it promises:
+/// <list type="bullet">
+/// <item>Each message becomes one <c>WebSocketMessageAsync</c> turn, in arrival order; the next message of the same
+/// socket is read once the previous turn's outcome is durable (per-socket backpressure). A turn that fails resets the
+/// object, never the socket.</item>
+/// <item>A text message equal to the object's auto-response request is answered here: no turn, no activation.</item>
+/// <item>The client's close frame becomes a <c>WebSocketCloseAsync</c> turn (wasClean true), a dropped connection one
+/// with 1006 (wasClean false), a message over the size limit closes with 1009 and a turn with 1009; afterwards the
+/// socket leaves the object's <c>GetWebSockets</c>.</item>
+/// <item>An object at its socket limit: the handshake completes and the socket is closed at once with 1008.</item>
+/// <item>A full queue (overloaded) closes the socket with 1013 rather than dropping a message.</item>
+/// </list>
+/// </summary>
+internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger)
+{
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
+    public DurableWebSocketOptions Options { get; } = options;
+
+    /// <summary>Sends an upgrade request to its object and, if the object accepts, runs the socket.</summary>
+    public async Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request)
+    {
+        var upgrade = new WebSocketUpgrade();
+        request.Options.Set(WebSocketUpgrade.Key, upgrade);
+        // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
+        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
+        var running = false;
+        try
+        {
+            using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
+            if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
+            {
+                running = true;
+                await RunAsync(context, upgrade);
+                return;
+            }
+            if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
+                throw new DurableObjectException($"Object {id} answered 101 without calling state.AcceptWebSocket(request).", null, id);
+            await ObjectResponses.WriteAsync(context, response);
+        }
+        finally
+        {
+            // Accepted, then the object failed or answered something else: the socket never opened.
+            if (!running && upgrade.Socket is { } socket) runtime.Sockets.Remove(socket);
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, WebSocketUpgrade upgrade)
+    {
+        using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
+        var connection = new SocketConnection(ws);
+        if (upgrade.Socket is not { } socket)
+        {
+            Log.Refused(logger, upgrade.Rejection!);
+            runtime.Metrics.SocketClosed(WebSocketCloseCodes.PolicyViolation);
+            await CloseAsync(connection, WebSocketCloseCodes.PolicyViolation, upgrade.Rejection!);
+            return;
+        }
+        Log.Accepted(logger, socket.Owner.Id);
+        socket.Attach(connection);
+        using var reader = new MessageReader(ws, Options.MaxMessageSize);
+        var closeCode = WebSocketCloseCodes.Abnormal;
+        try
+        {
+            closeCode = await ReceiveAsync(socket, connection, reader, context.RequestAborted);
+        }
+        catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException)
+        {
+            var clean = error is WebSocketException { WebSocketErrorCode: WebSocketError.ConnectionClosedPrematurely } or OperationCanceledException;
+            if (!clean) await DeliverAsync(socket, connection, SocketEvent.Failed(socket, runtime.Time.GetTimestamp(), error));
+            socket.MarkClosing();
+            await DeliverAsync(socket, connection, SocketEvent.Closed(socket, runtime.Time.GetTimestamp(), WebSocketCloseCodes.Abnormal, "", wasClean: false));
+        }
+        finally
+        {
+            runtime.Sockets.Remove(socket);
+            runtime.Metrics.SocketClosed(closeCode);
+            Log.Closed(logger, socket.Owner.Id, closeCode);
+            await connection.WhenDrainedAsync().WaitAsync(CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Reads messages until the socket closes; returns the close code.</summary>
+    private async Task<int> ReceiveAsync(HibernatableSocket socket, SocketConnection connection, MessageReader reader, CancellationToken cancellationToken)
+    {
+        var ws = connection.Socket;
+        while (true)
+        {
+            switch (await reader.ReadAsync(cancellationToken))
+            {
+                case ReadOutcome.Closed:
+                    var code = (int?)ws.CloseStatus ?? WebSocketCloseCodes.NoStatus;
+                    socket.MarkClosing();
+                    await DeliverAsync(socket, connection, SocketEvent.Closed(socket, runtime.Time.GetTimestamp(), code, ws.CloseStatusDescription ?? "", wasClean: true));
+                    // The object's handler normally answered the close; if it did not, the edge completes the handshake.
+                    connection.Close(WebSocketCloseCodes.IsSendable(code) ? code : WebSocketCloseCodes.Normal, null);
+                    return code;
+                case ReadOutcome.TooBig:
+                    var reason = $"message too big: the limit is {Options.MaxMessageSize} bytes";
+                    Log.MessageTooBig(logger, socket.Owner.Id, Options.MaxMessageSize);
+                    socket.MarkClosing();
+                    await CloseAsync(connection, WebSocketCloseCodes.MessageTooBig, reason);
+                    await DeliverAsync(socket, connection, SocketEvent.Closed(socket, runtime.Time.GetTimestamp(), WebSocketCloseCodes.MessageTooBig, reason, wasClean: false));
+                    return WebSocketCloseCodes.MessageTooBig;
+            }
+            if (reader.Type == WebSocketMessageType.Text && socket.Owner.AutoResponse is { } auto && reader.Payload.Span.SequenceEqual(auto.RequestUtf8))
+            {
+                connection.Send(new OutgoingFrame(auto.ResponseUtf8, WebSocketMessageType.Text));
+                socket.AutoResponseAt = runtime.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                runtime.Metrics.AutoResponded();
+                continue;
+            }
+            var message = reader.Type == WebSocketMessageType.Text
+                ? WebSocketMessage.FromText(Encoding.UTF8.GetString(reader.Payload.Span))
+                : WebSocketMessage.FromBinary(reader.Payload.ToArray());
+            runtime.Metrics.SocketMessage();
+            if (!await DeliverAsync(socket, connection, SocketEvent.Message(socket, runtime.Time.GetTimestamp(), message)))
+                return WebSocketCloseCodes.TryAgainLater;
+        }
+    }
+
+    /// <summary>Runs one socket event on the object; false when the object or node was too busy (the socket is then closed).</summary>
+    private async Task<bool> DeliverAsync(HibernatableSocket socket, SocketConnection connection, SocketEvent e)
+    {
+        try
+        {
+            runtime.Submit(e);
+        }
+        catch (OverloadedException error)
+        {
+            Log.Overloaded(logger, socket.Owner.Id, error.Message);
+            await CloseAsync(connection, WebSocketCloseCodes.TryAgainLater, "overloaded");
+            return false;
+        }
+        try
+        {
+            await e.Completion;
+        }
+        catch (DurableObjectException error)
+        {
+            // The handler threw (the object was reset) or outlived its deadline; the socket stays open.
+            Log.EventFailed(logger, socket.Owner.Id, e.Describe(), error.Message);
+        }
+        return true;
+    }
+
+    /// <summary>Sends a close frame and waits (briefly) for the client's answering close.</summary>
+    internal async Task CloseAsync(SocketConnection connection, int code, string reason)
+    {
+        connection.Close(code, Truncate(reason));
+        var ws = connection.Socket;
+        try
+        {
+            using var timeout = new CancellationTokenSource(CloseGrace, runtime.Time);
+            await connection.WhenDrainedAsync().WaitAsync(timeout.Token);
+            var scratch = new byte[256];
+            while (ws.State == WebSocketState.CloseSent)
+                await ws.ReceiveAsync(scratch.AsMemory(), timeout.Token);
+        }
+        catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The client did not answer in time or went away; the connection is dropped either way.
+        }
+    }
+
+    internal static string Truncate(string reason)
+    {
+        if (Encoding.UTF8.GetByteCount(reason) <= 123) return reason;
+        var end = Math.Min(reason.Length, 120);
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, end)) > 120) end--;
+        return reason[..end] + "...";
+    }
+}
