@@ -55,6 +55,18 @@ public class GateTests
     }
 
     [Fact]
+    public async Task Failed_commit_of_a_new_objects_first_event_fails_the_caller_with_a_reset()
+    {
+        await using var kit = await Kit.StartAsync();
+        var stub = kit.Stub("counter", "first-fails");
+
+        kit.Storage.FailNextAppend();
+        await Assert.ThrowsAsync<DurableObjectResetException>(() => stub.FetchAsync(Kit.Post("/increment"))).Within("the reset error");
+
+        Assert.Equal("0", await stub.FetchAsync(Kit.Get("/")).TextAsync());
+    }
+
+    [Fact]
     public async Task Event_arriving_while_the_state_is_loading_starts_only_after_the_load()
     {
         await using var kit = await Kit.StartAsync();
