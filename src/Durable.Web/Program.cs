@@ -10,7 +10,8 @@ return await NodeStartup.RunAsync(async () =>
     builder.Configuration.AddDurableNodeConfiguration(args);
 
     builder.Services.AddDurableObjects(objects => objects.AddSamples())
-        .UseConfiguredStorage(builder.Configuration);
+        .UseConfiguredStorage(builder.Configuration)
+        .UseConfiguredCluster(builder.Configuration);
     builder.Services.AddDurableEdge();
 
     await using var app = builder.Build();

@@ -98,6 +98,12 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGSTOP: the process freezes (heartbeats, timers, everything) until <see cref="Resume"/>.</summary>
+    public void Pause() => SendSignal(_process.Id, SigStop);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => SendSignal(_process.Id, SigCont);
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited) await StopAsync();
@@ -142,6 +148,8 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

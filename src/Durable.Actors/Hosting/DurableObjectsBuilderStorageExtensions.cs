@@ -1,5 +1,6 @@
 using Durable.Configuration;
 using Durable.Hosting;
+using Durable.Storage;
 using Durable.Storage.Postgres;
 using Durable.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,7 +36,8 @@ public static class DurableObjectsBuilderStorageExtensions
         return builder.UseStorage(static sp => new PostgresStorageProvider(
             sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value,
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<PostgresStorageProvider>>()));
+            sp.GetService<ILogger<PostgresStorageProvider>>(),
+            sp.GetService<IJournalFence>()));
     }
 
     public static DurableObjectsBuilder UsePostgresStorage(this DurableObjectsBuilder builder, string connectionString)

@@ -34,14 +34,34 @@ internal sealed partial class AlarmScheduler(ObjectRuntime runtime)
         get { lock (_sync) return _entries.Count; }
     }
 
-    public async Task StartAsync(Func<ObjectKey, DurableObjectId?> resolve, CancellationToken cancellationToken)
+    /// <summary>Loads the store's alarm index and schedules the alarms of the objects this node serves
+    /// (<paramref name="servedHere"/>; in a cluster, none until shards are acquired).</summary>
+    public async Task StartAsync(Func<ObjectKey, DurableObjectId?> resolve, Func<ObjectKey, bool> servedHere, CancellationToken cancellationToken)
+    {
+        _timer = runtime.Time.CreateTimer(static s => ((AlarmScheduler)s!).FireDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        await AdoptAsync(resolve, servedHere, cancellationToken);
+    }
+
+    /// <summary>Schedules the stored alarms <paramref name="adopt"/> selects (objects of a shard this node just acquired);
+    /// an alarm already known with a newer commit keeps the newer entry.</summary>
+    public async Task AdoptAsync(Func<ObjectKey, DurableObjectId?> resolve, Func<ObjectKey, bool> adopt, CancellationToken cancellationToken)
     {
         var alarms = await runtime.Storage.LoadAlarmsAsync(cancellationToken);
-        _timer = runtime.Time.CreateTimer(static s => ((AlarmScheduler)s!).FireDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         lock (_sync)
         {
             foreach (var alarm in alarms)
-                if (resolve(alarm.Key) is { } id) Schedule(id, alarm.Due, alarm.Due, retryCount: 0);
+                if (adopt(alarm.Key) && resolve(alarm.Key) is { } id && !_entries.ContainsKey(id))
+                    Schedule(id, alarm.Due, alarm.Due, retryCount: 0);
+        }
+        Rearm();
+    }
+
+    /// <summary>Drops the alarms of objects this node no longer serves; their new owner fires them.</summary>
+    public void Forget(Func<DurableObjectId, bool> forget)
+    {
+        lock (_sync)
+        {
+            foreach (var id in _entries.Keys.Where(forget).ToList()) _entries.Remove(id);
         }
         Rearm();
     }
@@ -125,7 +145,12 @@ internal sealed partial class AlarmScheduler(ObjectRuntime runtime)
         {
             // A newer set or delete of the alarm (or a commit of the handler's own) wins over a retry.
             if (_stopped || !_entries.TryGetValue(id, out var current) || current.Version != entry.Version) return;
-            if (error is OverloadedException)
+            if (error is ShardMovedException)
+            {
+                // The shard left this node between scheduling and firing; its new owner loads the alarm.
+                _entries.Remove(id);
+            }
+            else if (error is OverloadedException)
             {
                 Schedule(id, entry.Due, firedAt + OverloadRetryDelay, entry.RetryCount);
             }

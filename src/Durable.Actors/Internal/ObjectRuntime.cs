@@ -21,6 +21,8 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     private readonly AlarmScheduler _alarms;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IdCodec? _ids;
+    private IObjectPlacement? _placement;
+    private IObjectRouter? _router;
     private int _inFlight;
     private volatile bool _stopping;
 
@@ -60,6 +62,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public bool IsStarted => _ids is not null;
 
+    /// <summary>Started, and in a cluster joined with shards allocated.</summary>
+    public bool IsReady => IsStarted && (_router?.IsReady ?? true);
+
     public int ActiveCount => _activations.Count;
 
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -78,8 +83,10 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             ? Encoding.UTF8.GetBytes(configured)
             : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
         _ids = new IdCodec(secret);
+        _placement = Services.GetService(typeof(IObjectPlacement)) as IObjectPlacement;
+        _router = Services.GetService(typeof(IObjectRouter)) as IObjectRouter;
         _collector.Start();
-        await _alarms.StartAsync(ResolveStoredKey, cancellationToken);
+        await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
         Log.Started(Logger, Options.Namespaces.Count);
     }
 
@@ -88,7 +95,13 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public Activation? FindActivation(DurableObjectId id) => _activations.GetValueOrDefault(id);
 
-    public Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Delivers a fetch to the object, on this node or (in a cluster) on its owner.</summary>
+    public Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        _router is { } router ? router.FetchAsync(id, request, cancellationToken) : FetchLocalAsync(id, request, cancellationToken);
+
+    /// <summary>Delivers a fetch to the object's activation on this node; in a cluster, refused with
+    /// <see cref="ShardMovedException"/> unless this node serves the object's shard.</summary>
+    public Task<HttpResponseMessage> FetchLocalAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Admit(id);
         var e = new FetchEvent(id, Time.GetTimestamp(), request);
@@ -138,6 +151,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             Metrics.Overloaded();
             throw new OverloadedException($"The node is shutting down; object {id} is not taking events here.", id);
         }
+        _placement?.EnsureServedHere(id);
         if (Interlocked.Increment(ref _inFlight) > Options.MaxInFlightEventsPerNode)
         {
             EventFinished();
@@ -218,6 +232,62 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             Log.ShutdownTimedOut(Logger, InFlight, ActiveCount);
         }
         Log.Stopped(Logger);
+    }
+
+    // ---- shards coming and going (cluster) ----
+
+    /// <summary>Schedules the stored alarms of the objects <paramref name="adopt"/> selects (a shard just acquired).</summary>
+    public Task AdoptAlarmsAsync(Func<ObjectKey, bool> adopt, CancellationToken cancellationToken) =>
+        _alarms.AdoptAsync(ResolveStoredKey, adopt, cancellationToken);
+
+    /// <summary>Drops the scheduled alarms of the objects <paramref name="forget"/> selects (a shard that left).</summary>
+    public void ForgetAlarms(Func<DurableObjectId, bool> forget) => _alarms.Forget(forget);
+
+    /// <summary>
+    /// Handoff of the objects <paramref name="select"/> picks (the placement already refuses new events for them): waits
+    /// for their in-flight events and commits, passivates them, and after <paramref name="timeout"/> resets what is
+    /// left. Completes with the number of objects that had to be reset.
+    /// </summary>
+    public async Task<int> DrainAsync(Func<DurableObjectId, bool> select, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Time.GetTimestamp() + (long)(timeout.TotalSeconds * Time.TimestampFrequency);
+        while (true)
+        {
+            var left = _activations.Values.Where(a => select(a.Id)).ToList();
+            if (left.Count == 0) return 0;
+            if (Time.GetTimestamp() >= deadline)
+            {
+                Reset(select, $"its shard was handed off and it did not stop within {timeout.TotalSeconds:0.###} s");
+                return left.Count;
+            }
+            using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            step.CancelAfter(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                await Task.WhenAll(left.Select(a => a.DeactivateAsync())).WaitAsync(step.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(5), Time, cancellationToken);
+        }
+    }
+
+    /// <summary>Resets, inside their turns, the activations <paramref name="select"/> picks (a lease this node lost).</summary>
+    public int Reset(Func<DurableObjectId, bool> select, string why)
+    {
+        var count = 0;
+        foreach (var activation in _activations.Values)
+        {
+            if (!select(activation.Id)) continue;
+            count++;
+            activation.Post(static s =>
+            {
+                var (a, reason) = ((Activation, string))s!;
+                a.Break(new DurableObjectResetException($"Object {a.Id} was reset: {reason}.", null, a.Id));
+            }, (activation, why));
+        }
+        return count;
     }
 
     public async ValueTask DisposeAsync()

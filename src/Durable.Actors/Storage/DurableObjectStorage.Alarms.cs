@@ -18,11 +18,13 @@ public sealed partial class DurableObjectStorage
     /// <summary>
     /// Sets the object's one alarm, replacing any earlier one, atomically with the turn's other writes. A time in the
     /// past fires as soon as the write is durable. The alarm runs <see cref="DurableObject.AlarmAsync"/> at or after it.
+    /// Alarm times have millisecond precision (finer parts are dropped), like Cloudflare's.
     /// </summary>
     public ValueTask SetAlarmAsync(DateTimeOffset time)
     {
         Enter();
-        ChangeAlarm(time);
+        // Every store keeps the same millisecond value, so the scheduler's due time always equals the stored one.
+        ChangeAlarm(DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds()));
         return ValueTask.CompletedTask;
     }
 
@@ -47,7 +49,9 @@ public sealed partial class DurableObjectStorage
     /// </summary>
     internal bool BeginAlarm(DateTimeOffset due)
     {
-        if (_data.Alarm != due) return false;
+        // The alarm index keeps microseconds and the journal keeps ticks: an alarm adopted from the index (after a
+        // restart, or by a shard's new owner) is the same alarm if it agrees to the microsecond.
+        if (_data.Alarm is not { } alarm || Journal.TimeCodec.ToMicros(alarm) != Journal.TimeCodec.ToMicros(due)) return false;
         _data.SetAlarm(null);
         _alarmRunning = true;
         _alarmTouched = false;

@@ -1,4 +1,5 @@
 using Durable;
+using Durable.Cluster.Internal;
 using Durable.Internal;
 using Durable.Web.Edge;
 using Durable.Web.Observability;
@@ -29,7 +30,8 @@ public static class DurableEdgeEndpointExtensions
             services.GetRequiredService<DurableObjectNamespaces>(),
             services.GetRequiredService<IOptions<DurableEdgeOptions>>().Value,
             services.GetService<EdgeMetrics>() ?? new EdgeMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("Durable.Edge"));
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Durable.Edge"),
+            services.GetService<ClusterNode>() is { } cluster ? () => cluster.Secret : null);
 
         var group = endpoints.MapGroup(prefix);
         group.Map("/ns/{namespace}/name/{name}/{**path}", context => edge.FetchAsync(context, ObjectAddressKind.Name));
@@ -37,6 +39,11 @@ public static class DurableEdgeEndpointExtensions
         group.Map("/ns/{namespace}/ids", edge.NewIdAsync);
         group.Map("/ns/{**rest}", edge.MalformedAsync);
         group.MapGet("/healthz", edge.HealthAsync);
+        if (services.GetService<ClusterNode>() is { } node)
+        {
+            group.Map(ObjectEdge.InternalPrefix + "/ns/{namespace}/id/{id}/{**path}", edge.InternalFetchAsync);
+            group.MapGet("/cluster", context => ClusterStatus.WriteAsync(context, node));
+        }
         if (services.GetService<MetricsCollector>() is not null) group.MapPrometheusMetrics("/metrics");
         return group;
     }

@@ -19,6 +19,8 @@ internal readonly record struct EdgeError(int Status, string Code, string Messag
         InvalidDurableObjectIdException e => new(StatusCodes.Status400BadRequest, e.Code, e.Message),
         UnknownNamespaceException e => new(StatusCodes.Status404NotFound, e.Code, e.Message),
         OverloadedException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),
+        // Cluster: the object's shard is moving or its owner is unreachable; a retry finds the new owner.
+        ShardMovedException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),
         DeadlineExceededException e => new(StatusCodes.Status504GatewayTimeout, e.Code, e.Message),
         // The event's effects after the last durable commit are gone; the next attempt reaches a fresh instance.
         DurableObjectResetException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),

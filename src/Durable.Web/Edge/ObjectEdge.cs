@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using Durable.Cluster.Internal;
 using Durable.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,20 +18,43 @@ namespace Durable.Web.Edge;
 /// request whose client went away is dropped without an answer.
 /// </summary>
 internal sealed partial class ObjectEdge(
-    ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics, ILogger logger)
+    ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics, ILogger logger,
+    Func<string>? clusterSecret = null)
 {
+    /// <summary>Prefix of the node-to-node routes; a request under it was forwarded by another node of the cluster.</summary>
+    public const string InternalPrefix = "/_internal";
+
+    private const string ForwardedItem = "durable.forwarded";
+
     public const string IdHeader = "X-Durable-Id";
     public const string NamespaceHeader = "X-Durable-Namespace";
 
     /// <summary>ANY <c>/ns/{namespace}/name/{name}/{**path}</c> and <c>/ns/{namespace}/id/{id}/{**path}</c>.</summary>
-    public async Task FetchAsync(HttpContext context, ObjectAddressKind kind)
+    public Task FetchAsync(HttpContext context, ObjectAddressKind kind) => FetchAsync(context, kind, forwarded: false);
+
+    /// <summary>ANY <c>/_internal/ns/{namespace}/id/{id}/{**path}</c>: a fetch another node forwarded here. Only with the
+    /// cluster secret (else 403 <c>forbidden</c>); run here or refused with 503 <c>shard_moved</c>, never forwarded again.</summary>
+    public Task InternalFetchAsync(HttpContext context)
+    {
+        var expected = clusterSecret?.Invoke() ?? "";
+        var given = context.Request.Headers[ClusterRouter.SecretHeader].ToString();
+        if (expected.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+            return WriteErrorAsync(context, new EdgeError(StatusCodes.Status403Forbidden, "forbidden",
+                "Node-to-node routes need the cluster secret."), null, null);
+        context.Items[ForwardedItem] = true;
+        return FetchAsync(context, ObjectAddressKind.Id, forwarded: true);
+    }
+
+    private async Task FetchAsync(HttpContext context, ObjectAddressKind kind, bool forwarded)
     {
         var started = Stopwatch.GetTimestamp();
         var nsTag = EdgeMetrics.NoNamespace;
         DurableObjectId? id = null;
         try
         {
-            if (!ObjectAddress.TryParse(RawTarget(context), out var address, out var error))
+            var target = RawTarget(context);
+            if (forwarded) target = target[InternalPrefix.Length..];
+            if (!ObjectAddress.TryParse(target, out var address, out var error))
             {
                 await WriteErrorAsync(context, EdgeError.BadRequest(error), null, null);
                 return;
@@ -51,7 +76,9 @@ internal sealed partial class ObjectEdge(
                 await WriteErrorAsync(context, EdgeError.BadRequest(error), id, null);
                 return;
             }
-            using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
+            using var response = forwarded
+                ? await runtime.FetchLocalAsync(id, request, context.RequestAborted)
+                : await runtime.FetchAsync(id, request, context.RequestAborted);
             await ObjectResponses.WriteAsync(context, response);
         }
         catch (Exception error) when (context.RequestAborted.IsCancellationRequested)
@@ -113,10 +140,11 @@ internal sealed partial class ObjectEdge(
     public Task MalformedAsync(HttpContext context) => WriteErrorAsync(context, EdgeError.BadRequest(
         "Object routes are /ns/{namespace}/name/{name}/{path}, /ns/{namespace}/id/{id}/{path} and POST /ns/{namespace}/ids."), null, null);
 
-    /// <summary>GET <c>/healthz</c>: 200 once the runtime has started (its storage is open), else 503.</summary>
+    /// <summary>GET <c>/healthz</c>: 200 once the runtime has started (its storage is open) and, in a cluster, the node
+    /// has joined and allocation has run; else 503.</summary>
     public Task HealthAsync(HttpContext context)
     {
-        if (!runtime.IsStarted)
+        if (!runtime.IsReady)
             return WriteErrorAsync(context, new EdgeError(StatusCodes.Status503ServiceUnavailable, "not_ready", "The node is starting."), null, null);
         context.Response.ContentType = "text/plain";
         return context.Response.WriteAsync("ok", context.RequestAborted);
@@ -144,6 +172,7 @@ internal sealed partial class ObjectEdge(
         if (allow.Count > 0) response.Headers.Allow = allow;
         response.StatusCode = error.Status;
         response.ContentType = ErrorResponse.ContentType;
+        if (exception is ShardMovedException && context.Items.ContainsKey(ForwardedItem)) response.Headers[ClusterRouter.MovedHeader] = "1";
         if (error.IsRetryable)
             response.Headers.RetryAfter = Math.Max(1, (int)options.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var body = ErrorResponse.Body(error.Code, error.Message);

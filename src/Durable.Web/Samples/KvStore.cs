@@ -6,7 +6,9 @@ namespace Durable.Web.Samples;
 
 /// <summary>
 /// The storage API over HTTP: <c>PUT/GET/DELETE /keys/{key}</c>, <c>GET /keys?prefix=&amp;start=&amp;startAfter=&amp;end=&amp;limit=&amp;reverse=</c>
-/// (a JSON object in key order) and <c>POST /batch {"put":{...},"delete":[...]}</c> (atomic).
+/// (a JSON object in key order), <c>POST /batch {"put":{...},"delete":[...]}</c> (atomic), and point-in-time recovery:
+/// <c>GET /bookmark</c> → <c>{"bookmark"}</c>, <c>POST /restore?bookmark=B</c> → <c>{"undo"}</c> (the next request sees
+/// the state at B).
 /// </summary>
 public sealed class KvStore(DurableObjectState state) : DurableObject
 {
@@ -31,7 +33,10 @@ public sealed class KvStore(DurableObjectState state) : DurableObject
         {
             "/keys" when method == HttpMethod.Get => await ListAsync(request),
             "/batch" when method == HttpMethod.Post => await BatchAsync(request),
-            "/keys" or "/batch" => ErrorResponse.MethodNotAllowed(method, path),
+            "/bookmark" when method == HttpMethod.Get =>
+                SampleRequest.Json(new { bookmark = await state.Storage.GetCurrentBookmarkAsync() }),
+            "/restore" when method == HttpMethod.Post => await RestoreAsync(request),
+            "/keys" or "/batch" or "/bookmark" or "/restore" => ErrorResponse.MethodNotAllowed(method, path),
             _ => ErrorResponse.NotFound($"The kv store has no route {path}."),
         };
     });
@@ -71,6 +76,19 @@ public sealed class KvStore(DurableObjectState state) : DurableObject
             Limit = (int)limit,
         });
         return SampleRequest.Json(entries);
+    }
+
+    private async Task<HttpResponseMessage> RestoreAsync(HttpRequestMessage request)
+    {
+        var bookmark = request.Query("bookmark") is { Length: > 0 } b ? b : throw new BadInputException("Query parameter 'bookmark' is required.");
+        try
+        {
+            return SampleRequest.Json(new { undo = await state.Storage.OnNextSessionRestoreBookmarkAsync(bookmark) });
+        }
+        catch (Exception error) when (error is FormatException or ArgumentException or PointInTimeUnavailableException)
+        {
+            throw new BadInputException(error.Message);
+        }
     }
 
     private async Task<HttpResponseMessage> BatchAsync(HttpRequestMessage request)

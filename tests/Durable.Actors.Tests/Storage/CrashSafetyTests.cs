@@ -18,6 +18,7 @@ namespace Durable.Actors.Tests.Storage;
 public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Objects = 8;
+    private const int Restarts = 20;
     private static readonly string Secret = "crash-child-id-secret-0123456789";
 
     [Fact]
@@ -30,7 +31,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         var total = Stopwatch.StartNew();
         for (var kill = 1; kill <= 22; kill++)
         {
-            await using var child = ChildProcess.Start("sqlite", path);
+            await using var child = WriterChild.Start("sqlite", path);
             await child.WaitForAsync(acks: random.Next(1, 60), TimeSpan.FromSeconds(30), $"kill {kill}: waiting for acks");
             await Task.Delay(random.Next(0, 30));
             child.Kill();
@@ -57,11 +58,11 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         var acked = new Dictionary<string, long>();
         var random = new Random(7);
         var total = Stopwatch.StartNew();
-        await using (var child = ChildProcess.Start("postgres", scoped))
+        await using (var child = WriterChild.Start("postgres", scoped))
         {
-            for (var restart = 1; restart <= 3; restart++)
+            for (var restart = 1; restart <= Restarts; restart++)
             {
-                await child.WaitForAsync(acks: child.Acks + random.Next(20, 200), TimeSpan.FromSeconds(60), $"restart {restart}: waiting for acks");
+                await child.WaitForAsync(acks: child.Acks + random.Next(1, 200), TimeSpan.FromSeconds(60), $"restart {restart}: waiting for acks");
                 var restarted = await RunScriptAsync("restart", "-m", "immediate");
                 Assert.True(restarted == 0, $"scripts/postgres.sh restart -m immediate failed (exit {restarted}) at restart {restart}");
                 child.MergeInto(acked);
@@ -72,7 +73,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
             child.MergeInto(acked);
         }
         await VerifyAsync(new PostgresStorageProvider(new PostgresStorageOptions { ConnectionString = scoped }), acked, "after SIGKILL of the child");
-        output.WriteLine($"3 immediate restarts, {acked.Values.Sum()} acknowledged batches verified in {total.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"{Restarts} immediate restarts, {acked.Values.Sum()} acknowledged batches verified in {total.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>Every acknowledged batch is present; every batch present is whole; nothing beyond "last" exists.</summary>
@@ -104,79 +105,35 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         return process.ExitCode;
     }
 
-    internal static string RepositoryRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "DurableAkka.sln"))) return dir.FullName;
-            throw new InvalidOperationException($"No DurableAkka.sln above {AppContext.BaseDirectory}.");
-        }
-    }
+    private static string RepositoryRoot => CrashChild.RepositoryRoot;
 
-    /// <summary>The child process and the acknowledgements it printed.</summary>
-    private sealed class ChildProcess : IAsyncDisposable
+    /// <summary>The writer child and the acknowledgements it printed ("ack w{i} {n}").</summary>
+    private sealed class WriterChild : IAsyncDisposable
     {
-        private readonly Process _process;
         private readonly Dictionary<string, long> _acked = [];
         private readonly Lock _lock = new();
-        private readonly StringBuilder _errors = new();
+        private readonly CrashChild _child;
         private int _acks;
 
-        private ChildProcess(Process process) => _process = process;
+        private WriterChild(string provider, string target) =>
+            _child = CrashChild.Start([provider, target, Objects.ToString()], OnLine);
 
         public int Acks => Volatile.Read(ref _acks);
 
-        public static ChildProcess Start(string provider, string target)
-        {
-            var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = baseDirectory.Parent!.Name;
-            var dll = Path.Combine(RepositoryRoot, "tests", "Durable.Storage.CrashChild", "bin", configuration, baseDirectory.Name, "Durable.Storage.CrashChild.dll");
-            if (!File.Exists(dll)) throw new FileNotFoundException($"The crash child is not built at {dll}.");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { dll, provider, target, Objects.ToString() }) start.ArgumentList.Add(arg);
-            var child = new ChildProcess(Process.Start(start)!);
-            child._process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
-            child._process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is not null) lock (child._lock) child._errors.AppendLine(e.Data);
-            };
-            child._process.BeginOutputReadLine();
-            child._process.BeginErrorReadLine();
-            return child;
-        }
+        public static WriterChild Start(string provider, string target) => new(provider, target);
 
-        private void OnLine(string? line)
+        private void OnLine(string line)
         {
-            if (line is null || !line.StartsWith("ack ", StringComparison.Ordinal)) return;
+            if (!line.StartsWith("ack ", StringComparison.Ordinal)) return;
             var parts = line.Split(' ');
             lock (_lock) _acked[parts[1]] = Math.Max(_acked.GetValueOrDefault(parts[1]), long.Parse(parts[2]));
             Interlocked.Increment(ref _acks);
         }
 
-        public async Task WaitForAsync(int acks, TimeSpan timeout, string phase)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (Acks < acks)
-            {
-                if (_process.HasExited)
-                    throw new Xunit.Sdk.XunitException($"{phase}: the child exited ({_process.ExitCode}) after {Acks} acks: {Errors}");
-                if (deadline.Elapsed > timeout)
-                    throw new TimeoutException($"{phase}: the child made {Acks} of {acks} acks in {timeout.TotalSeconds} s. stderr: {Errors}");
-                await Task.Delay(5);
-            }
-        }
+        public Task WaitForAsync(int acks, TimeSpan timeout, string phase) =>
+            _child.WaitUntilAsync(() => Acks >= acks, timeout, $"{phase} ({Acks} of {acks} acks)");
 
-        private string Errors
-        {
-            get { lock (_lock) return _errors.ToString(); }
-        }
-
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
+        public void Kill() => _child.Kill();
 
         /// <summary>Adds this child's acknowledgements (only lines it printed completely) to <paramref name="acked"/>.</summary>
         public void MergeInto(Dictionary<string, long> acked)
@@ -186,11 +143,6 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                     acked[name] = Math.Max(acked.GetValueOrDefault(name), n);
         }
 
-        public ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited) Kill();
-            _process.Dispose();
-            return ValueTask.CompletedTask;
-        }
+        public ValueTask DisposeAsync() => _child.DisposeAsync();
     }
 }

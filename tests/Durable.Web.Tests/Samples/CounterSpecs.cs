@@ -68,6 +68,44 @@ public class CounterSpecs
     }
 
     [Fact]
+    public async Task Alarm_set_over_http_fires_once_at_its_time_and_counts()
+    {
+        await using var kit = await SampleKit.StartAsync();
+        var expected = kit.Clock.GetUtcNow().AddMilliseconds(1500).ToUnixTimeMilliseconds();
+
+        Assert.Equal((202, $"{{\"scheduledTime\":{expected}}}"), await kit.CallAsync("counter", "a", HttpMethod.Post, "/alarm?ms=1500"));
+        await kit.AdvanceAsync(TimeSpan.FromMilliseconds(1499));
+        Assert.Equal((200, "0"), await kit.CallAsync("counter", "a", HttpMethod.Get, "/alarms"));
+        await kit.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        Assert.Equal((200, "1"), await kit.CallAsync("counter", "a", HttpMethod.Get, "/alarms"));
+        await kit.AdvanceAsync(TimeSpan.FromMinutes(10));
+        Assert.Equal((200, "1"), await kit.CallAsync("counter", "a", HttpMethod.Get, "/alarms"));
+    }
+
+    [Theory]
+    [InlineData("/alarm")]
+    [InlineData("/alarm?ms=soon")]
+    [InlineData("/alarm?ms=-5")]
+    public async Task Alarm_without_a_valid_delay_is_a_bad_request(string path)
+    {
+        await using var kit = await SampleKit.StartAsync();
+
+        Assert.Equal(400, (await kit.CallAsync("counter", "a", HttpMethod.Post, path)).Status);
+    }
+
+    [Fact]
+    public async Task Delete_also_cancels_the_alarm()
+    {
+        await using var kit = await SampleKit.StartAsync();
+        await kit.CallAsync("counter", "a", HttpMethod.Post, "/alarm?ms=1000");
+
+        await kit.CallAsync("counter", "a", HttpMethod.Delete, "/");
+        await kit.AdvanceAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal((200, "0"), await kit.CallAsync("counter", "a", HttpMethod.Get, "/alarms"));
+    }
+
+    [Fact]
     public async Task Alarm_count_starts_at_zero_and_unknown_routes_are_not_found()
     {
         await using var kit = await SampleKit.StartAsync();

@@ -113,3 +113,42 @@ public class KvStoreSpecs
         return JsonDocument.Parse(body).RootElement.EnumerateObject().Select(p => p.Name).ToArray();
     }
 }
+
+public class KvStorePointInTimeSpecs
+{
+    [Fact]
+    public async Task Restore_to_a_bookmark_brings_back_that_state_and_the_undo_bookmark_reverts_it()
+    {
+        await using var kit = await SampleKit.StartAsync();
+        await kit.CallAsync("kv", "p", HttpMethod.Put, "/keys/a", SampleKit.Json("1"));
+        var (_, early) = await kit.CallAsync("kv", "p", HttpMethod.Get, "/bookmark");
+        kit.Clock.Advance(TimeSpan.FromSeconds(1));
+        await kit.CallAsync("kv", "p", HttpMethod.Put, "/keys/a", SampleKit.Json("2"));
+        await kit.CallAsync("kv", "p", HttpMethod.Put, "/keys/b", SampleKit.Json("3"));
+        var earlyBookmark = JsonDocument.Parse(early).RootElement.GetProperty("bookmark").GetString()!;
+
+        var (status, restored) = await kit.CallAsync("kv", "p", HttpMethod.Post, "/restore?bookmark=" + Uri.EscapeDataString(earlyBookmark));
+        Assert.Equal(200, status);
+        Assert.Equal((200, "{\"a\":1}"), await kit.CallAsync("kv", "p", HttpMethod.Get, "/keys"));
+
+        var undo = JsonDocument.Parse(restored).RootElement.GetProperty("undo").GetString()!;
+        await kit.CallAsync("kv", "p", HttpMethod.Post, "/restore?bookmark=" + Uri.EscapeDataString(undo));
+        Assert.Equal((200, "{\"a\":2,\"b\":3}"), await kit.CallAsync("kv", "p", HttpMethod.Get, "/keys"));
+        Assert.True(string.CompareOrdinal(earlyBookmark, undo) < 0, "bookmarks must sort by time as strings");
+    }
+
+    [Theory]
+    [InlineData("/restore")]
+    [InlineData("/restore?bookmark=nonsense")]
+    [InlineData("/restore?bookmark=ffffffffffffffff-ffffffffffffffff")]
+    public async Task Bad_bookmarks_are_bad_requests(string path)
+    {
+        await using var kit = await SampleKit.StartAsync();
+        await kit.CallAsync("kv", "p", HttpMethod.Put, "/keys/a", SampleKit.Json("1"));
+
+        var (status, body) = await kit.CallAsync("kv", "p", HttpMethod.Post, path);
+
+        Assert.Equal(400, status);
+        Assert.Contains("bad_request", body);
+    }
+}

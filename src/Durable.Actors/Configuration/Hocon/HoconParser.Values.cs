@@ -71,18 +71,7 @@ internal sealed partial class HoconParser
             // Objects inside arrays are not fields, so they carry no path for includes to be relative to.
             var item = ParseValue([]) ?? throw Error(token, $"expected an array element or ']', found {token.Describe()}");
             array.Items.Add(item);
-            SkipWhitespace();
-            token = Peek;
-            if (token.Kind == HoconTokenKind.Comma)
-            {
-                Next();
-                SkipWhitespaceAndNewlines();
-                if (Peek.Kind == HoconTokenKind.Comma) throw Error(Peek, "unexpected ',': two commas in a row");
-            }
-            else if (token.Kind is not (HoconTokenKind.Newline or HoconTokenKind.CloseBracket or HoconTokenKind.End))
-            {
-                throw Error(token, $"expected ',' or ']' after an array element, found {token.Describe()}");
-            }
+            SkipSeparator(HoconTokenKind.CloseBracket, "expected ',' or ']' after an array element");
         }
     }
 }

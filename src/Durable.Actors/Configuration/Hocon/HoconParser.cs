@@ -110,19 +110,7 @@ internal sealed partial class HoconParser
 
             if (IsIncludeDirective()) ParseInclude(result, path);
             else result.Fields.Add(ParseField(path));
-
-            SkipWhitespace();
-            token = Peek;
-            if (token.Kind == HoconTokenKind.Comma)
-            {
-                Next();
-                SkipWhitespaceAndNewlines();
-                if (Peek.Kind == HoconTokenKind.Comma) throw Error(Peek, "unexpected ',': two commas in a row");
-            }
-            else if (token.Kind is not (HoconTokenKind.Newline or HoconTokenKind.CloseBrace or HoconTokenKind.End))
-            {
-                throw Error(token, $"expected ',' or a newline after the value, found {token.Describe()}");
-            }
+            SkipSeparator(HoconTokenKind.CloseBrace, "expected ',' or a newline after the value");
         }
     }
 
@@ -194,4 +182,21 @@ internal sealed partial class HoconParser
     }
 
     private static HoconParseException Error(HoconToken token, string reason) => new(token.Position, reason);
+
+    /// <summary>After an element or field: one comma (never two in a row), a newline, the closing token or the end.</summary>
+    private void SkipSeparator(HoconTokenKind close, string expected)
+    {
+        SkipWhitespace();
+        var token = Peek;
+        if (token.Kind == HoconTokenKind.Comma)
+        {
+            Next();
+            SkipWhitespaceAndNewlines();
+            if (Peek.Kind == HoconTokenKind.Comma) throw Error(Peek, "unexpected ',': two commas in a row");
+        }
+        else if (token.Kind != HoconTokenKind.Newline && token.Kind != close && token.Kind != HoconTokenKind.End)
+        {
+            throw Error(token, $"{expected}, found {token.Describe()}");
+        }
+    }
 }

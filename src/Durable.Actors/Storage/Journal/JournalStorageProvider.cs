@@ -32,9 +32,10 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
     private Task? _snapshotter;
     private int _disposed;
 
-    private protected JournalStorageProvider(JournalStorageOptions options, TimeProvider? time, ILogger? logger)
+    private protected JournalStorageProvider(JournalStorageOptions options, TimeProvider? time, ILogger? logger, IJournalFence? fence = null)
     {
         _options = options;
+        Fence = fence;
         Time = time ?? TimeProvider.System;
         Logger = logger ?? NullLogger.Instance;
     }
@@ -42,6 +43,9 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
     private protected TimeProvider Time { get; }
 
     private protected ILogger Logger { get; }
+
+    /// <summary>The cluster's fence, or null on a single node (then appends are checked by sequence number only).</summary>
+    private protected IJournalFence? Fence { get; }
 
     private readonly Lock _snapshotLock = new();
     private int _snapshotting;
@@ -66,7 +70,19 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
     public Task AppendAsync(ObjectKey key, JournalEvent journalEvent, CancellationToken cancellationToken)
     {
         if (_writer is null) throw new InvalidOperationException($"{GetType().Name} was not opened.");
-        var pending = new PendingAppend(key, journalEvent.Seq, TimeCodec.ToMicros(journalEvent.Time), JournalCodec.EncodeEvent(journalEvent.Batch), journalEvent.Batch);
+        JournalFenceToken? fence;
+        try
+        {
+            fence = Fence?.Acquire(key);
+        }
+        catch (LeaseLostException error)
+        {
+            return Task.FromException(error);
+        }
+        var pending = new PendingAppend(key, journalEvent.Seq, TimeCodec.ToMicros(journalEvent.Time), JournalCodec.EncodeEvent(journalEvent.Batch), journalEvent.Batch)
+        {
+            Fence = fence,
+        };
         if (!_appends.Writer.TryWrite(pending))
             throw new ObjectDisposedException(GetType().Name, $"Object {key}: the storage provider is closed; event {journalEvent.Seq} was not written.");
         return pending.Task;
@@ -211,7 +227,9 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
             {
                 if (!pending.Inserted)
                 {
-                    pending.Fail(new StorageConflictException(pending.Key, pending.Seq));
+                    pending.Fail(pending.Fenced
+                        ? new LeaseLostException(pending.Key, pending.Seq, $"{pending.Fence} is not valid in the database")
+                        : new StorageConflictException(pending.Key, pending.Seq));
                     continue;
                 }
                 Track(pending);

@@ -23,8 +23,14 @@ internal sealed class PendingAppend(ObjectKey key, long seq, long time, byte[] p
     /// <summary>The alarm's new due time, µs since the Unix epoch, or null when the event deletes it.</summary>
     public long? AlarmDue { get; } = batch.Alarm is { } due ? TimeCodec.ToMicros(due) : null;
 
+    /// <summary>The lease the append is fenced by, when the provider has a fence.</summary>
+    public JournalFenceToken? Fence { get; init; }
+
     /// <summary>Set by the commit: true when this event's row was inserted, false when its (object, seq) was taken.</summary>
     public bool Inserted { get; set; }
+
+    /// <summary>Set by the commit when the row was not inserted because the fence's lease was not valid.</summary>
+    public bool Fenced { get; set; }
 
     public Task Task => _done.Task;
 

@@ -21,6 +21,19 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
         ON CONFLICT DO NOTHING
         """;
 
+    // The fence rides in the insert itself: the row goes in only while this node's lease of the object's shard is live
+    // at the epoch the append carries, judged by the database's clock in the same transaction.
+    private const string FencedInsertSql = """
+        INSERT INTO journal(object_key, seq, time, payload)
+        SELECT $1, $2, $3, $4
+        WHERE NOT EXISTS (SELECT 1 FROM snapshots WHERE object_key = $1 AND seq >= $2)
+          AND EXISTS (SELECT 1 FROM shard_leases WHERE shard = $5 AND owner = $6 AND epoch = $7 AND expires_at > now())
+        ON CONFLICT DO NOTHING
+        """;
+
+    private const string LeaseValidSql =
+        "SELECT EXISTS (SELECT 1 FROM shard_leases WHERE shard = $1 AND owner = $2 AND epoch = $3 AND expires_at > now())";
+
     // The alarm index changes only if this event's row is the one stored (same key, seq and payload): a conflicting
     // writer's row differs in payload, and an identical payload means an identical alarm anyway.
     private const string SetAlarmSql = """
@@ -36,8 +49,9 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresStorageProvider(PostgresStorageOptions options, TimeProvider? time = null, ILogger<PostgresStorageProvider>? logger = null)
-        : base(options, time, logger)
+    public PostgresStorageProvider(
+        PostgresStorageOptions options, TimeProvider? time = null, ILogger<PostgresStorageProvider>? logger = null, IJournalFence? fence = null)
+        : base(options, time, logger, fence)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 32;
@@ -61,21 +75,43 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
         for (var i = 0; i < group.Count; i++)
         {
             var pending = group[i];
-            batch.BatchCommands.Add(inserts[i] = Bind(new NpgsqlBatchCommand(InsertSql), pending));
+            var insert = pending.Fence is { } fence
+                ? BindFence(Bind(new NpgsqlBatchCommand(FencedInsertSql), pending, withDue: false), fence)
+                : Bind(new NpgsqlBatchCommand(InsertSql), pending, withDue: false);
+            batch.BatchCommands.Add(inserts[i] = insert);
             if (pending.AlarmChanged)
-                batch.BatchCommands.Add(Bind(new NpgsqlBatchCommand(pending.AlarmDue is null ? DeleteAlarmSql : SetAlarmSql), pending));
+                batch.BatchCommands.Add(Bind(new NpgsqlBatchCommand(pending.AlarmDue is null ? DeleteAlarmSql : SetAlarmSql), pending, withDue: true));
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
         for (var i = 0; i < group.Count; i++) group[i].Inserted = inserts[i].RecordsAffected == 1;
+        // Rare path: tell a fenced-out append from a sequence conflict. A lease never becomes valid again at the same
+        // epoch, so a lease found invalid now was invalid when the insert ran, or the append lost both ways.
+        foreach (var pending in group)
+        {
+            if (pending.Inserted || pending.Fence is not { } fence) continue;
+            await using var check = new NpgsqlCommand(LeaseValidSql, connection);
+            check.Parameters.Add(new NpgsqlParameter<int> { TypedValue = fence.Shard });
+            check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fence.Owner });
+            check.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fence.Epoch });
+            pending.Fenced = await check.ExecuteScalarAsync(cancellationToken) is false;
+        }
     }
 
-    private static NpgsqlBatchCommand Bind(NpgsqlBatchCommand command, PendingAppend pending)
+    private static NpgsqlBatchCommand Bind(NpgsqlBatchCommand command, PendingAppend pending, bool withDue)
     {
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pending.KeyText, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = pending.Seq });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = pending.Time });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = pending.Payload });
-        if (pending.AlarmDue is { } due) command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = due });
+        if (withDue && pending.AlarmDue is { } due) command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = due });
+        return command;
+    }
+
+    private static NpgsqlBatchCommand BindFence(NpgsqlBatchCommand command, JournalFenceToken fence)
+    {
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = fence.Shard });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fence.Owner, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fence.Epoch });
         return command;
     }
 

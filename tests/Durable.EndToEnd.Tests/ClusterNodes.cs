@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Npgsql;
+
+namespace Durable.EndToEnd.Tests;
+
+/// <summary>
+/// A cluster of real node processes on loopback sharing one fresh PostgreSQL schema (from <c>DURABLE_TEST_PG</c>, set by
+/// <c>scripts/postgres.sh</c>). Short leases (2 s, renewed every 500 ms) keep failover tests quick.
+/// </summary>
+internal sealed class ClusterNodes : IAsyncDisposable
+{
+    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(2);
+    private readonly string _schema = "e2e_" + Guid.NewGuid().ToString("n")[..12];
+    private readonly string _connectionString;
+
+    private ClusterNodes(string connectionString) => _connectionString = connectionString;
+
+    public List<NodeProcess> Nodes { get; } = [];
+
+    public List<HttpClient> Clients { get; } = [];
+
+    public static async Task<ClusterNodes> StartAsync(int count)
+    {
+        var server = Environment.GetEnvironmentVariable("DURABLE_TEST_PG") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "DURABLE_TEST_PG is not set, so the cluster tests have no PostgreSQL server. Run `eval \"$(scripts/postgres.sh start)\"` " +
+                "from the repository root, then run the tests again.");
+        var cluster = new ClusterNodes(server);
+        await ExecuteAsync(server, $"CREATE SCHEMA {cluster._schema}");
+        for (var i = 0; i < count; i++) await cluster.AddNodeAsync();
+        await cluster.WaitAllocatedAsync(count, TimeSpan.FromSeconds(30));
+        return cluster;
+    }
+
+    public async Task<NodeProcess> AddNodeAsync()
+    {
+        var port = FreePort();
+        var cs = new NpgsqlConnectionStringBuilder(_connectionString) { SearchPath = _schema, MaxPoolSize = 30 }.ConnectionString;
+        var node = await NodeProcess.StartAsync(
+        [
+            "--urls", $"http://127.0.0.1:{port}",
+            "--Durable:Storage:Provider=postgres",
+            $"--Durable:Storage:Postgres:ConnectionString={cs}",
+            "--Durable:Cluster:Enabled=true",
+            $"--Durable:Cluster:LeaseTtl={LeaseTtl.TotalMilliseconds}ms",
+            "--Durable:Cluster:HeartbeatInterval=500ms",
+            "--Durable:Cluster:LeaseSafetyMargin=500ms",
+            "--Durable:Cluster:MapRefreshInterval=500ms",
+        ]);
+        Nodes.Add(node);
+        Clients.Add(new HttpClient { BaseAddress = node.Address, Timeout = TimeSpan.FromSeconds(15) });
+        return node;
+    }
+
+    /// <summary>Waits until every node answers /healthz 200 and the cluster has no unassigned shard among
+    /// <paramref name="liveNodes"/> nodes up.</summary>
+    public async Task WaitAllocatedAsync(int liveNodes, TimeSpan within)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var status = await StatusAsync(Clients[^1]);
+                if (status.GetProperty("unassigned").GetInt32() == 0 &&
+                    status.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "up") == liveNodes)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (watch.Elapsed > within)
+                throw new TimeoutException($"The cluster of {liveNodes} nodes did not allocate every shard within {within.TotalSeconds} s.");
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<JsonElement> StatusAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("/cluster")).RootElement;
+
+    /// <summary>POST /increment; the new value, or null when the request failed (error status or no connection).</summary>
+    public static async Task<long?> IncrementAsync(HttpClient client, string counter)
+    {
+        try
+        {
+            using var response = await client.PostAsync($"/ns/counter/name/{counter}/increment", null);
+            if (response.StatusCode != HttpStatusCode.OK) return null;
+            return long.Parse(await response.Content.ReadAsStringAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            node.Resume();
+            node.Kill();
+            await node.DisposeAsync();
+        }
+        foreach (var client in Clients) client.Dispose();
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync(_connectionString, $"DROP SCHEMA {_schema} CASCADE");
+    }
+}
