@@ -1,0 +1,33 @@
+-- wrk script: every request goes to an object never used before (activations/s under load).
+--   wrk ... -s bench/edge/new-names.lua URL -- <METHOD> <NAMESPACE> [SUFFIX] [TAG]
+-- Names are <TAG>-<thread>-<sequence>, so runs with different TAGs never reuse an object.
+local method, ns, suffix, tag, seq = "GET", "echo", "/", "new", 0
+local thread_id = 0
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("thread_id", counter)
+end
+
+function init(args)
+  method = args[1] or method
+  ns = args[2] or ns
+  suffix = args[3] or suffix
+  tag = args[4] or tag
+end
+
+function request()
+  seq = seq + 1
+  return wrk.format(method, "/ns/" .. ns .. "/name/" .. tag .. "-" .. thread_id .. "-" .. seq .. suffix)
+end
+
+function done(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format(
+    "WRK rps=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%d sockerr=%d non2xx=%d\n",
+    summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    summary.requests, e.connect + e.read + e.write + e.timeout, e.status))
+end

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Loopback load against a Release node on 127.0.0.1:8787, the same loads as ../../shared/anchors/workerd/bench.sh.
+# Needs wrk (apt-get install -y wrk) and node. Usage: bash bench/edge/run.sh   (env: DUR=10 CONNS=50 OBJS=1000 MEMOBJS=10000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DUR=${DUR:-10} CONNS=${CONNS:-50} OBJS=${OBJS:-1000} MEMOBJS=${MEMOBJS:-10000}
+DLL=src/Durable.Web/bin/Release/net10.0/Durable.Web.dll
+BASE=http://127.0.0.1:8787
+DATA=$(mktemp -d /tmp/durable-bench.XXXX)
+[ -f "$DLL" ] || dotnet build -c Release src/Durable.Web >/dev/null
+NODE_ARGS=("$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/durable.db")
+
+start_node() { dotnet "${NODE_ARGS[@]}" >"$DATA/node.log" 2>&1 & PID=$!
+  until curl -fs "$BASE/healthz" >/dev/null; do sleep 0.05; done; }
+stop_node() { kill -TERM "$PID"; wait "$PID" || true; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$PID/status"; }
+row() { # name method ns nobjects suffix
+  wrk -t1 -c"$CONNS" -d2s -s bench/edge/names.lua "$BASE" -- "$2" "$3" "$4" "$5" >/dev/null 2>&1   # warm-up
+  printf '%-22s ' "$1"; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/names.lua "$BASE" -- "$2" "$3" "$4" "$5" | grep '^WRK'; }
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+start_node
+row echo_1obj            GET  echo    1       /
+node bench/edge/touch.mjs GET echo o / "$OBJS" "$CONNS" >/dev/null
+row "echo_${OBJS}obj"    GET  echo    "$OBJS" /
+row incr_1obj            POST counter 1       /increment
+node bench/edge/touch.mjs POST counter o /increment "$OBJS" "$CONNS" >/dev/null
+row "incr_${OBJS}obj"    POST counter "$OBJS" /increment
+printf '%-22s ' activate_new_echo; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- GET echo / "n$RANDOM" | grep '^WRK'
+printf '%-22s ' activate_new_incr; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- POST counter /increment "n$RANDOM" | grep '^WRK'
+stop_node
+
+rm -rf "$DATA"/durable.db*; start_node
+echo "rss_idle_kb            $(rss_kb)"
+printf '%-22s ' "create_${MEMOBJS}obj"; node bench/edge/touch.mjs POST counter m /increment "$MEMOBJS" "$CONNS"
+echo "rss_after_${MEMOBJS}obj_kb $(rss_kb)"
+stop_node
+
+printf '%-22s ' coldstart; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- dotnet "$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+rm -rf "$DATA"
