@@ -57,6 +57,17 @@ public sealed class EdgeErrorTests(EdgeHostFixture fixture) : IClassFixture<Edge
     }
 
     [Fact]
+    public async Task Failed_first_commit_of_a_new_object_is_503_object_reset()
+    {
+        fixture.Storage.FailNextAppend();
+
+        var failed = await Node.PostAsync("/ns/probe/name/first-commit-fails/put");
+
+        failed.AssertError(503, "object_reset");
+        Assert.Equal(202, (await Node.PostAsync("/ns/probe/name/first-commit-fails/put")).Status);
+    }
+
+    [Fact]
     public async Task Constructor_failure_is_500_instantiation_failed()
     {
         var answer = await Node.GetAsync("/ns/broken/name/x/");
