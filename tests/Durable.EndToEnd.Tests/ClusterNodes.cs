@@ -56,8 +56,8 @@ internal sealed class ClusterNodes : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Waits until every node answers /healthz 200 and the cluster has no unassigned shard among
-    /// <paramref name="liveNodes"/> nodes up.</summary>
+    /// <summary>Waits until the cluster has <paramref name="liveNodes"/> nodes up, no unassigned shard and no handoff in
+    /// progress, so the first requests of a test do not meet a shard on the move.</summary>
     public async Task WaitAllocatedAsync(int liveNodes, TimeSpan within)
     {
         var watch = Stopwatch.StartNew();
@@ -67,6 +67,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
             {
                 var status = await StatusAsync(Clients[^1]);
                 if (status.GetProperty("unassigned").GetInt32() == 0 &&
+                    status.GetProperty("rebalancing").GetInt32() == 0 &&
                     status.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("status").GetString() == "up") == liveNodes)
                     return;
             }
