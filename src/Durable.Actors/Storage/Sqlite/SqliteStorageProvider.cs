@@ -37,7 +37,9 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     {
         if (Path.GetDirectoryName(DatabasePath) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
         _writer = Open();
-        Execute(_writer, "PRAGMA journal_mode=WAL;");
+        // Checkpoints run inside the committing writer and stall every group behind them: checkpoint every 8,192 pages
+        // (32 MiB of WAL) instead of SQLite's 1,000. Durability is unchanged: each commit still fsyncs the WAL.
+        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-16384;");
         var version = Migrate(_writer);
         Log.Opened(Logger, "sqlite", DatabasePath, version);
         return Task.CompletedTask;
