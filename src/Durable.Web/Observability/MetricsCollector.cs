@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Durable.Web.Observability;
 
 // Guarantees
-// - Every instrument of a meter whose name starts with MeterPrefix, published before or after construction,
+// - Every instrument of a meter whose name starts with MeterPrefix (and, when a meter scope is given, that was
+//   created by that scope, i.e. by this host's IMeterFactory), published before or after construction,
 //   is aggregated from construction on. System.Diagnostics.Metrics keeps no history, so earlier measurements
 //   are not seen: construct the collector at startup.
 // - Recording takes no lock. The series is found by probing a concurrent dictionary with the measurement's
@@ -29,9 +30,11 @@ internal sealed partial class MetricsCollector : IDisposable
     private readonly double[] _defaultBounds;
     private readonly int _maxSeries;
     private readonly ILogger<MetricsCollector> _logger;
+    private readonly object? _meterScope;
 
-    public MetricsCollector(PrometheusMetricsOptions options, ILogger<MetricsCollector> logger)
+    public MetricsCollector(PrometheusMetricsOptions options, ILogger<MetricsCollector> logger, object? meterScope = null)
     {
+        _meterScope = meterScope;
         _meterPrefix = options.MeterPrefix;
         _defaultBounds = [.. options.HistogramBoundaries ?? PrometheusMetricsOptions.DefaultLatencyBoundaries];
         _maxSeries = options.MaxSeriesPerInstrument;
@@ -106,6 +109,7 @@ internal sealed partial class MetricsCollector : IDisposable
     private void OnInstrumentPublished(Instrument instrument, MeterListener listener)
     {
         if (!instrument.Meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal)
+            || (_meterScope is not null && !ReferenceEquals(instrument.Meter.Scope, _meterScope))
             || Classify(instrument) is not { } kind)
         {
             return;

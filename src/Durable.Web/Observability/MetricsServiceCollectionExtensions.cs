@@ -22,9 +22,11 @@ public static class MetricsServiceCollectionExtensions
 
         services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IValidateOptions<PrometheusMetricsOptions>, PrometheusMetricsOptionsValidator>());
+        // Only this host's meters: another host in the same process (tests, or an app hosting two) has its own.
         services.TryAddSingleton(sp => new MetricsCollector(
             sp.GetRequiredService<IOptions<PrometheusMetricsOptions>>().Value,
-            sp.GetRequiredService<ILogger<MetricsCollector>>()));
+            sp.GetRequiredService<ILogger<MetricsCollector>>(),
+            meterScope: sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;
     }
 }

@@ -39,22 +39,15 @@ internal sealed class EdgeHost : IAsyncDisposable
         Action<DurableEdgeOptions>? edge = null,
         IDurableStorageProvider? storage = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var durable = builder.Services.AddDurableObjects(o =>
-        {
-            o.AddSamples().AddNamespace<EdgeProbe>("probe").AddNamespace<BrokenConstructor>("broken");
-            o.CollectionInterval = TimeSpan.FromMilliseconds(50);
-            objects?.Invoke(o);
-        });
-        if (storage is not null) durable.UseStorage(storage);
-        builder.Services.AddDurableEdge(edge);
-        var app = builder.Build();
-        app.MapDurableObjects();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new EdgeHost(app, new Uri(address));
+        var (app, address) = await TestNodeApp.StartAsync(
+            o =>
+            {
+                o.AddNamespace<EdgeProbe>("probe").AddNamespace<BrokenConstructor>("broken");
+                objects?.Invoke(o);
+            },
+            services => services.AddDurableEdge(edge),
+            storage);
+        return new EdgeHost(app, address);
     }
 
     public async Task<Answer> SendAsync(HttpMethod method, string target, HttpContent? content = null)

@@ -28,8 +28,11 @@ public sealed class MetricsEndpointTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await app.StartAsync(timeout.Token);
 
-        using var meter = new Meter(prefix);
+        // Only this host's meters are exported: one made by its IMeterFactory is, an identical one made elsewhere is not.
+        var meter = app.Services.GetRequiredService<IMeterFactory>().Create(prefix);
         meter.CreateCounter<long>("durable.requests").Add(5, new KeyValuePair<string, object?>("route", "/objects"));
+        using var stranger = new Meter(prefix);
+        stranger.CreateCounter<long>("durable.strangers").Add(7);
         var address = app.Services.GetRequiredService<IServer>().Features
             .GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         using var http = new HttpClient { BaseAddress = new Uri(address) };
@@ -40,6 +43,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         Assert.Contains("durable_requests_total{route=\"/objects\"} 5\n", body);
+        Assert.DoesNotContain("durable_strangers", body);
     }
 
     [Fact]

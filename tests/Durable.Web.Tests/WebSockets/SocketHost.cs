@@ -36,24 +36,20 @@ internal sealed class SocketHost : IAsyncDisposable
     public static async Task<SocketHost> StartAsync(
         Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var durable = builder.Services.AddDurableObjects(o =>
-        {
-            o.AddSamples().AddNamespace<SocketProbe>("probe");
-            o.CollectionInterval = TimeSpan.FromMilliseconds(50);
-            objects?.Invoke(o);
-        });
-        if (storage is not null) durable.UseStorage(storage);
-        if (sockets is not null) builder.Services.Configure(sockets);
-        builder.Services.AddDurableEdge();
-        var app = builder.Build();
-        app.MapDurableObjects();
-        app.MapSampleSite();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new SocketHost(app, new Uri(address));
+        var (app, address) = await TestNodeApp.StartAsync(
+            o =>
+            {
+                o.AddNamespace<SocketProbe>("probe");
+                objects?.Invoke(o);
+            },
+            services =>
+            {
+                if (sockets is not null) services.Configure(sockets);
+                services.AddDurableEdge();
+            },
+            storage,
+            app => app.MapSampleSite());
+        return new SocketHost(app, address);
     }
 
     public Uri Ws(string path) => new($"ws://{Address.Authority}{path}");

@@ -1,0 +1,45 @@
+using System.Net;
+using Durable.Hosting;
+using Durable.Storage;
+using Durable.Web.Samples;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Durable.Web.Tests;
+
+/// <summary>
+/// Starts a node as the program builds it (AddDurableObjects with the samples + AddDurableEdge + MapDurableObjects) on
+/// real Kestrel at a loopback port chosen by the OS. The test hosts add their own objects, services and endpoints.
+/// </summary>
+internal static class TestNodeApp
+{
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(
+        Action<DurableObjectsOptions> objects,
+        Action<IServiceCollection>? services = null,
+        IDurableStorageProvider? storage = null,
+        Action<WebApplication>? map = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var durable = builder.Services.AddDurableObjects(o =>
+        {
+            o.AddSamples();
+            o.CollectionInterval = TimeSpan.FromMilliseconds(50);
+            objects(o);
+        });
+        if (storage is not null) durable.UseStorage(storage);
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.MapDurableObjects();
+        map?.Invoke(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return (app, new Uri(address));
+    }
+}
