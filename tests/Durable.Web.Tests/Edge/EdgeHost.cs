@@ -1,15 +1,8 @@
-using System.Net;
 using Durable.Hosting;
 using Durable.Storage;
 using Durable.Web.Edge;
-using Durable.Web.Samples;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Durable.Web.Tests.Edge;
 
@@ -17,37 +10,21 @@ namespace Durable.Web.Tests.Edge;
 /// A node as the program builds it (AddDurableObjects + AddDurableEdge + MapDurableObjects) on real Kestrel at a
 /// loopback port chosen by the OS, serving the samples plus the test objects of <see cref="EdgeProbe"/>.
 /// </summary>
-internal sealed class EdgeHost : IAsyncDisposable
+internal sealed class EdgeHost((WebApplication App, Uri Address) started) : TestNode(started)
 {
-    private readonly WebApplication _app;
-
-    private EdgeHost(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public Uri Address { get; }
-
-    public HttpClient Client { get; }
-
-    public IServiceProvider Services => _app.Services;
-
     public static async Task<EdgeHost> StartAsync(
         Action<DurableObjectsOptions>? objects = null,
         Action<DurableEdgeOptions>? edge = null,
         IDurableStorageProvider? storage = null)
     {
-        var (app, address) = await TestNodeApp.StartAsync(
+        return new EdgeHost(await StartAppAsync(
             o =>
             {
                 o.AddNamespace<EdgeProbe>("probe").AddNamespace<BrokenConstructor>("broken");
                 objects?.Invoke(o);
             },
             services => services.AddDurableEdge(edge),
-            storage);
-        return new EdgeHost(app, address);
+            storage));
     }
 
     public async Task<Answer> SendAsync(HttpMethod method, string target, HttpContent? content = null)
@@ -60,13 +37,6 @@ internal sealed class EdgeHost : IAsyncDisposable
     public Task<Answer> GetAsync(string target) => SendAsync(HttpMethod.Get, target);
 
     public Task<Answer> PostAsync(string target, HttpContent? content = null) => SendAsync(HttpMethod.Post, target, content);
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }
 
 /// <summary>An HTTP answer read whole: status, body text, and the headers the edge contract cares about.</summary>

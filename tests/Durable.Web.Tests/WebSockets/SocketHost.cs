@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Durable.Hosting;
@@ -6,37 +5,19 @@ using Durable.Internal;
 using Durable.Storage;
 using Durable.Web.Samples;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Durable.Web.Tests.WebSockets;
 
 /// <summary>A node as the program builds it (objects, edge, sample site) on real Kestrel at a loopback port, plus <see cref="SocketProbe"/>.</summary>
-internal sealed class SocketHost : IAsyncDisposable
+internal sealed class SocketHost((WebApplication App, Uri Address) started) : TestNode(started)
 {
-    private readonly WebApplication _app;
-
-    private SocketHost(WebApplication app, Uri address)
-    {
-        _app = app;
-        Address = address;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    public Uri Address { get; }
-
-    public HttpClient Client { get; }
-
-    public ObjectRuntime Runtime => _app.Services.GetRequiredService<ObjectRuntime>();
+    public ObjectRuntime Runtime => Services.GetRequiredService<ObjectRuntime>();
 
     public static async Task<SocketHost> StartAsync(
         Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null)
     {
-        var (app, address) = await TestNodeApp.StartAsync(
+        return new SocketHost(await StartAppAsync(
             o =>
             {
                 o.AddNamespace<SocketProbe>("probe");
@@ -48,8 +29,7 @@ internal sealed class SocketHost : IAsyncDisposable
                 services.AddDurableEdge();
             },
             storage,
-            app => app.MapSampleSite());
-        return new SocketHost(app, address);
+            app => app.MapSampleSite()));
     }
 
     public Uri Ws(string path) => new($"ws://{Address.Authority}{path}");
@@ -77,12 +57,6 @@ internal sealed class SocketHost : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }
 
 /// <summary>Test helpers on a client socket: send and receive text with a timeout whose message names what was awaited.</summary>

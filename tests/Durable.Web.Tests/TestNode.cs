@@ -14,11 +14,34 @@ namespace Durable.Web.Tests;
 
 /// <summary>
 /// Starts a node as the program builds it (AddDurableObjects with the samples + AddDurableEdge + MapDurableObjects) on
-/// real Kestrel at a loopback port chosen by the OS. The test hosts add their own objects, services and endpoints.
+/// real Kestrel at a loopback port chosen by the OS. The test hosts derive from it and add their own objects, services
+/// and endpoints.
 /// </summary>
-internal static class TestNodeApp
+internal abstract class TestNode : IAsyncDisposable
 {
-    public static async Task<(WebApplication App, Uri Address)> StartAsync(
+    private readonly WebApplication _app;
+
+    protected TestNode((WebApplication App, Uri Address) started)
+    {
+        _app = started.App;
+        Address = started.Address;
+        Client = new HttpClient { BaseAddress = started.Address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    protected static async Task<(WebApplication App, Uri Address)> StartAppAsync(
         Action<DurableObjectsOptions> objects,
         Action<IServiceCollection>? services = null,
         IDurableStorageProvider? storage = null,
