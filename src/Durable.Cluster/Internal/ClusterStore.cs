@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 
 namespace Durable.Cluster.Internal;
 
@@ -9,15 +11,52 @@ namespace Durable.Cluster.Internal;
 /// rows with heartbeats, ownership is lease rows with epochs, the allocator is whoever holds an advisory lock, and
 /// changes are announced with NOTIFY. Every lease comparison that matters for safety uses the database's <c>now()</c>.
 /// </summary>
-internal sealed partial class ClusterStore(NpgsqlDataSource dataSource) : IAsyncDisposable
+/// <remarks>
+/// Lock order: every statement that writes more than one lease row first locks the rows it will touch in shard order
+/// (<c>ORDER BY shard FOR UPDATE</c>), so heartbeats, allocation and leaves of different nodes cannot deadlock on the
+/// table. A statement the server still rolls back for a deadlock or a serialization failure is retried a few times.
+/// </remarks>
+internal sealed partial class ClusterStore : IAsyncDisposable
 {
     public const string Channel = "durable_cluster";
     private const long AllocationLock = 7262890512;
 
-    public NpgsqlDataSource DataSource { get; } = dataSource;
+    private readonly ResiliencePipeline _retry;
+    private long _retries;
+
+    public ClusterStore(NpgsqlDataSource dataSource)
+    {
+        DataSource = dataSource;
+        // Backoff is real time even under a test's virtual clock: it waits for the database, not for the cluster's logic.
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                // Only errors after which the server has rolled the whole transaction back: a retry cannot apply twice.
+                ShouldHandle = new PredicateBuilder().Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.DeadlockDetected
+                    or PostgresErrorCodes.SerializationFailure),
+                MaxRetryAttempts = 4,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(20),
+                OnRetry = _ =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Statements the server rolled back (deadlock, serialization failure) and this store ran again.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Registers the node; creates the shard rows the first time and checks the cluster's shard count.</summary>
-    public async Task JoinAsync(NodeId node, string url, int shards, CancellationToken cancellationToken)
+    public Task JoinAsync(NodeId node, string url, int shards, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(token => new ValueTask(JoinOnceAsync(node, url, shards, token)), cancellationToken).AsTask();
+
+    private async Task JoinOnceAsync(NodeId node, string url, int shards, CancellationToken cancellationToken)
     {
         await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -55,13 +94,20 @@ internal sealed partial class ClusterStore(NpgsqlDataSource dataSource) : IAsync
     /// The heartbeat, one statement: marks the node alive and extends every lease it holds that has not expired, by the
     /// database's clock. Returns those leases (an expired lease is never revived: it is granted again at a new epoch).
     /// </summary>
-    public async Task<List<RenewedLease>> HeartbeatAsync(NodeId node, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<List<RenewedLease>> HeartbeatAsync(NodeId node, TimeSpan ttl, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(token => new ValueTask<List<RenewedLease>>(HeartbeatOnceAsync(node, ttl, token)), cancellationToken).AsTask();
+
+    private async Task<List<RenewedLease>> HeartbeatOnceAsync(NodeId node, TimeSpan ttl, CancellationToken cancellationToken)
     {
         await using var command = DataSource.CreateCommand("""
-            WITH alive AS (UPDATE cluster_nodes SET heartbeat = now() WHERE id = $1 RETURNING id)
+            WITH alive AS (UPDATE cluster_nodes SET heartbeat = now() WHERE id = $1 RETURNING id),
+            held AS MATERIALIZED (
+                SELECT shard FROM shard_leases
+                WHERE owner = $1 AND expires_at > now() AND EXISTS (SELECT 1 FROM alive)
+                ORDER BY shard FOR UPDATE)
             UPDATE shard_leases SET expires_at = now() + $2
-            WHERE owner = $1 AND expires_at > now() AND EXISTS (SELECT 1 FROM alive)
-            RETURNING shard, epoch, handoff_to
+            FROM held WHERE shard_leases.shard = held.shard AND owner = $1 AND expires_at > now()
+            RETURNING shard_leases.shard, epoch, handoff_to
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node.Value });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = ttl, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -77,7 +123,10 @@ internal sealed partial class ClusterStore(NpgsqlDataSource dataSource) : IAsync
     /// Runs allocation if no other node is running it (transaction-scoped advisory lock): grants free shards, plans
     /// handoffs, cancels handoffs to dead nodes, and announces a change. Returns null when another node held the lock.
     /// </summary>
-    public async Task<ShardAllocator.Plan?> TryAllocateAsync(TimeSpan ttl, int maxHandoffs, CancellationToken cancellationToken)
+    public Task<ShardAllocator.Plan?> TryAllocateAsync(TimeSpan ttl, int maxHandoffs, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(token => new ValueTask<ShardAllocator.Plan?>(TryAllocateOnceAsync(ttl, maxHandoffs, token)), cancellationToken).AsTask();
+
+    private async Task<ShardAllocator.Plan?> TryAllocateOnceAsync(TimeSpan ttl, int maxHandoffs, CancellationToken cancellationToken)
     {
         await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -91,7 +140,11 @@ internal sealed partial class ClusterStore(NpgsqlDataSource dataSource) : IAsync
             while (await reader.ReadAsync(cancellationToken)) nodes.Add(new NodeId(reader.GetString(0)));
         command.Parameters.Clear();
 
-        command.CommandText = "SELECT shard, owner, owner IS NOT NULL AND expires_at > now(), handoff_to FROM shard_leases ORDER BY shard";
+        // Locks every lease row, in shard order, before any is written: the grants, handoffs and cancels below then take
+        // no new row locks, so this transaction cannot deadlock with a heartbeat or a leave.
+        command.CommandText = """
+            SELECT shard, owner, owner IS NOT NULL AND expires_at > now(), handoff_to FROM shard_leases ORDER BY shard FOR UPDATE
+            """;
         var leases = new List<ShardAllocator.Lease>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
@@ -140,7 +193,10 @@ internal sealed partial class ClusterStore(NpgsqlDataSource dataSource) : IAsync
 
     /// <summary>Ends a handoff: the lease passes to its target at the next epoch, only if this node still holds it at
     /// <paramref name="epoch"/>. False when it did not (the lease had expired or moved).</summary>
-    public async Task<bool> TransferAsync(ShardId shard, NodeId from, long epoch, NodeId to, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<bool> TransferAsync(ShardId shard, NodeId from, long epoch, NodeId to, TimeSpan ttl, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(token => new ValueTask<bool>(TransferOnceAsync(shard, from, epoch, to, ttl, token)), cancellationToken).AsTask();
+
+    private async Task<bool> TransferOnceAsync(ShardId shard, NodeId from, long epoch, NodeId to, TimeSpan ttl, CancellationToken cancellationToken)
     {
         await using var batch = DataSource.CreateBatch();
         var move = new NpgsqlBatchCommand("""
@@ -159,13 +215,25 @@ internal sealed partial class ClusterStore(NpgsqlDataSource dataSource) : IAsync
     }
 
     /// <summary>Graceful leave: frees every lease of the node (the next owner gets a new epoch) and removes it.</summary>
-    public async Task LeaveAsync(NodeId node, CancellationToken cancellationToken)
+    public Task LeaveAsync(NodeId node, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(token => new ValueTask(LeaveOnceAsync(node, token)), cancellationToken).AsTask();
+
+    private async Task LeaveOnceAsync(NodeId node, CancellationToken cancellationToken)
     {
         await using var batch = DataSource.CreateBatch();
         foreach (var sql in new[]
         {
-            "UPDATE shard_leases SET owner = NULL, expires_at = '-infinity', handoff_to = NULL WHERE owner = $1",
-            "UPDATE shard_leases SET handoff_to = NULL WHERE handoff_to = $1",
+            // One statement for both kinds of row, locked in shard order: leases it holds are freed, handoffs to it
+            // are cancelled (SET sees the row as it was, so the CASEs test the old owner).
+            """
+            WITH touched AS MATERIALIZED (
+                SELECT shard FROM shard_leases WHERE owner = $1 OR handoff_to = $1 ORDER BY shard FOR UPDATE)
+            UPDATE shard_leases SET
+                owner = CASE WHEN owner = $1 THEN NULL ELSE owner END,
+                expires_at = CASE WHEN owner = $1 THEN '-infinity' ELSE expires_at END,
+                handoff_to = NULL
+            FROM touched WHERE shard_leases.shard = touched.shard
+            """,
             "DELETE FROM cluster_nodes WHERE id = $1",
         })
         {
