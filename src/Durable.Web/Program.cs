@@ -13,6 +13,7 @@ return await NodeStartup.RunAsync(async () =>
         .UseConfiguredStorage(builder.Configuration)
         .UseConfiguredCluster(builder.Configuration);
     builder.Services.AddDurableEdge();
+    builder.Services.AddDurableNode();
 
     await using var app = builder.Build();
     app.MapDurableObjects();
