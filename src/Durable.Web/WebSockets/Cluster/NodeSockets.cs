@@ -55,6 +55,11 @@ internal sealed partial class NodeSockets(IObjectOwners owners, DurableWebSocket
             ws.Dispose();
             return new NodeConnection(null, status, moved, Header(headers, "Retry-After"));
         }
+        catch
+        {
+            ws.Dispose();
+            throw;
+        }
     }
 
     private static string? Header(IReadOnlyDictionary<string, IEnumerable<string>>? headers, string name)
