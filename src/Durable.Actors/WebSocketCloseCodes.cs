@@ -28,6 +28,9 @@ public static class WebSocketCloseCodes
 
     public const int InternalError = 1011;
 
+    /// <summary>In a cluster: the object's shard moved, or the link to its node dropped; reconnect (to the new owner).</summary>
+    public const int ServiceRestart = 1012;
+
     /// <summary>The node or the object is overloaded (its queue is full); reconnect later.</summary>
     public const int TryAgainLater = 1013;
 

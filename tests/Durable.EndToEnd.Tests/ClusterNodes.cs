@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Durable.Cluster;
+using Durable.Cluster.Hosting;
+using Durable.Storage;
 using Npgsql;
 
 namespace Durable.EndToEnd.Tests;
@@ -79,6 +82,28 @@ internal sealed class ClusterNodes : IAsyncDisposable
             await Task.Delay(100);
         }
     }
+
+    /// <summary>
+    /// Index in <see cref="Nodes"/> of the node that holds the lease of the shard of object <paramref name="name"/> now:
+    /// its id from <c>X-Durable-Id</c>, its shard computed as the cluster does, the owner read from PostgreSQL.
+    /// </summary>
+    public async Task<int> OwnerOfAsync(string ns, string name)
+    {
+        using var response = await Clients[0].GetAsync($"/ns/{ns}/name/{name}/");
+        var id = response.Headers.GetValues("X-Durable-Id").Single();
+        var shard = ShardId.For(new ObjectKey(ns, id), new ClusterOptions().Shards).Value;
+        await using var connection = new NpgsqlConnection(SchemaConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT n.url FROM shard_leases l JOIN cluster_nodes n ON n.id = l.owner WHERE l.shard = $1 AND l.expires_at > now()", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = shard });
+        var url = (string?)await command.ExecuteScalarAsync()
+            ?? throw new InvalidOperationException($"Shard {shard} of {ns}:{name} ({id}) has no live owner.");
+        var index = Nodes.FindIndex(n => n.Address.ToString().TrimEnd('/') == url.TrimEnd('/'));
+        return index >= 0 ? index : throw new InvalidOperationException($"Shard {shard} of {ns}:{name} is owned at {url}, not a node of this test.");
+    }
+
+    private string SchemaConnectionString => new NpgsqlConnectionStringBuilder(_connectionString) { SearchPath = _schema }.ConnectionString;
 
     public static async Task<JsonElement> StatusAsync(HttpClient client) =>
         JsonDocument.Parse(await client.GetStringAsync("/cluster")).RootElement;

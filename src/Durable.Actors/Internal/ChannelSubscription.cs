@@ -9,6 +9,7 @@ namespace Durable.Internal;
 /// </summary>
 internal sealed class ChannelSubscription(IChannelTransport transport, DurableObjectId target, string topic, string? joinRef) : DurableChannel
 {
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
     private readonly Lock _sync = new();
     private List<(string Event, ReadOnlyMemory<byte> Payload, bool Broadcast)>? _early = [];
 
@@ -30,6 +31,9 @@ internal sealed class ChannelSubscription(IChannelTransport transport, DurableOb
 
     /// <summary>Queues an already-serialized broadcast (sent without a join ref, as Phoenix sends broadcasts).</summary>
     public void SendBroadcast(string @event, ReadOnlyMemory<byte> payloadJson) => Transmit(@event, payloadJson, broadcast: true);
+
+    /// <summary>Tells the client this membership ended without a leave (<c>phx_error</c>); the official client rejoins.</summary>
+    public void SendError() => transport.Push(JoinRef, Topic, "phx_error", EmptyObject);
 
     /// <summary>The join reply is on the wire: send what was pushed meanwhile, then send directly.</summary>
     public void Activate()

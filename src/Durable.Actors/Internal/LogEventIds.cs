@@ -34,9 +34,18 @@ internal static class LogEventIds
     public const int SocketEventFailed = 1403;
     public const int SocketMessageTooBig = 1404;
     public const int SocketOverloaded = 1405;
+    public const int SocketMoved = 1406;
     public const int PhoenixMalformedFrame = 1410;
     public const int PhoenixHeartbeatTimeout = 1411;
     public const int PhoenixChannelFailed = 1412;
+    public const int SocketProxied = 1420;
+    public const int SocketProxyRetrying = 1421;
+    public const int SocketProxyRefused = 1422;
+    public const int SocketProxyLinkDropped = 1423;
+    public const int NodeSocketConnectFailed = 1424;
+    public const int PhoenixLinkOpened = 1430;
+    public const int PhoenixLinkDropped = 1431;
+    public const int PhoenixRelayFailed = 1432;
 
     public const int EdgeObjectAnswered = 2000;
     public const int EdgeRequestRejected = 2001;

@@ -85,5 +85,32 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         }
     }
 
+    /// <summary>
+    /// Ends every socket and subscription of the objects <paramref name="select"/> picks (their shard left this node): a
+    /// socket gets a close frame with <paramref name="code"/>, a subscriber <c>phx_error</c> and leaves the object. The
+    /// clients reconnect or rejoin and reach the new owner. Returns how many were ended.
+    /// </summary>
+    public int EndWhere(Func<DurableObjectId, bool> select, int code, string reason)
+    {
+        var ended = 0;
+        foreach (var entry in _objects.Values)
+        {
+            if (!select(entry.Id)) continue;
+            foreach (var socket in entry.Sockets(null).Cast<HibernatableSocket>())
+            {
+                if (socket.State != SocketState.Open) continue;
+                socket.Close(code, reason);
+                ended++;
+            }
+            foreach (var channel in entry.Channels())
+            {
+                Remove(channel);
+                channel.SendError();
+                ended++;
+            }
+        }
+        return ended;
+    }
+
     public void Retire(ObjectSockets entry) => _objects.TryRemove(new KeyValuePair<DurableObjectId, ObjectSockets>(entry.Id, entry));
 }

@@ -57,6 +57,7 @@ public static class DurableObjectsBuilderClusterExtensions
             sp.GetRequiredService<ObjectRuntime>(), sp.GetRequiredService<IOptions<ClusterOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ClusterRouter>>()));
         services.TryAddSingleton<IObjectRouter>(sp => sp.GetRequiredService<ClusterRouter>());
+        services.TryAddSingleton<IObjectOwners>(sp => sp.GetRequiredService<ClusterRouter>());
         return builder;
     }
 }

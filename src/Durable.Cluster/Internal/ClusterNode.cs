@@ -139,7 +139,12 @@ internal sealed partial class ClusterNode : IHostedService, IAsyncDisposable
         var shards = lost.Select(s => s.Value).ToHashSet();
         _runtime.ForgetAlarms(id => shards.Contains(_leases.ShardOf(id).Value));
         _runtime.Reset(id => shards.Contains(_leases.ShardOf(id).Value), why);
+        EndSockets(id => shards.Contains(_leases.ShardOf(id).Value));
     }
+
+    /// <summary>Sockets and subscribers of objects whose shard left end here, so their clients reconnect to the new owner.</summary>
+    private void EndSockets(Func<DurableObjectId, bool> select) =>
+        _runtime.Sockets.EndWhere(select, WebSocketCloseCodes.ServiceRestart, "service restart: the object moved to another node; reconnect");
 
     private void StartHandoff(LocalLease lease)
     {
@@ -161,6 +166,7 @@ internal sealed partial class ClusterNode : IHostedService, IAsyncDisposable
         try
         {
             Log.HandoffStarted(_logger, Node, lease.Shard, lease.HandoffTo);
+            EndSockets(id => _leases.ShardOf(id).Value == shard);
             var reset = await _runtime.DrainAsync(id => _leases.ShardOf(id).Value == shard, _options.HandoffTimeout, _stop.Token);
             _runtime.ForgetAlarms(id => _leases.ShardOf(id).Value == shard);
             transferred = lease.HandoffTo is { } target

@@ -22,7 +22,7 @@ namespace Durable.Cluster.Internal;
 /// </list>
 /// The map is only a hint: the owner's lease decides, and the journal's fence decides commits.
 /// </summary>
-internal sealed partial class ClusterRouter : IObjectRouter, IDisposable
+internal sealed partial class ClusterRouter : IObjectRouter, IObjectOwners, IDisposable
 {
     public const string SecretHeader = "X-Durable-Cluster-Secret";
     public const string MovedHeader = "X-Durable-Shard-Moved";
@@ -64,6 +64,8 @@ internal sealed partial class ClusterRouter : IObjectRouter, IDisposable
 
     public bool IsReady => _node.IsReady;
 
+    public string Secret => _node.Secret;
+
     public async Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var key = ObjectKey.For(id);
@@ -74,7 +76,7 @@ internal sealed partial class ClusterRouter : IObjectRouter, IDisposable
         {
             var owner = await FindOwnerAsync(id, key, shard, cancellationToken);
             if (owner is null) return await _runtime.FetchLocalAsync(id, request, cancellationToken);
-            var (response, moved) = await ForwardAsync(id, owner.Value.Node, owner.Value.Url, request, cancellationToken);
+            var (response, moved) = await ForwardAsync(id, owner.Value, request, cancellationToken);
             if (!moved || attempt > 0 || !retryable) return response ?? throw Moved(id, shard, owner.Value.Node);
             response?.Dispose();
             Log.Retrying(_logger, id, shard, owner.Value.Node);
@@ -82,8 +84,14 @@ internal sealed partial class ClusterRouter : IObjectRouter, IDisposable
         }
     }
 
+    public Task<ObjectOwner?> FindOwnerAsync(DurableObjectId id, CancellationToken cancellationToken)
+    {
+        var key = ObjectKey.For(id);
+        return FindOwnerAsync(id, key, _leases.ShardOf(key), cancellationToken);
+    }
+
     /// <summary>Null when this node serves the object (or should, and will refuse it itself); else the owner.</summary>
-    private async Task<(NodeId Node, string Url)?> FindOwnerAsync(DurableObjectId id, ObjectKey key, ShardId shard, CancellationToken cancellationToken)
+    private async Task<ObjectOwner?> FindOwnerAsync(DurableObjectId id, ObjectKey key, ShardId shard, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var patience = _options.LeaseTtl + _options.HeartbeatInterval;
@@ -91,16 +99,16 @@ internal sealed partial class ClusterRouter : IObjectRouter, IDisposable
         {
             if (_leases.IsServedHere(key)) return null;
             if (_node.Map.OwnerOf(shard) is { } owner && owner.Node != _leases.Node && _node.Map.Owners[shard.Value].HandoffTo is null)
-                return owner;
+                return new ObjectOwner(owner.Node, owner.Url);
             if (_time.GetElapsedTime(started) >= patience) throw Moved(id, shard, null);
             await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken);
         }
     }
 
     private async Task<(HttpResponseMessage? Response, bool Moved)> ForwardAsync(
-        DurableObjectId id, NodeId node, string url, HttpRequestMessage request, CancellationToken cancellationToken)
+        DurableObjectId id, ObjectOwner owner, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var target = new Uri($"{url.TrimEnd('/')}/_internal/ns/{Uri.EscapeDataString(id.Namespace)}/id/{id}{request.RequestUri!.PathAndQuery}");
+        var target = InternalObjectUri(owner.Url, id, request.RequestUri!.PathAndQuery);
         using var forward = new HttpRequestMessage(request.Method, target) { Version = HttpVersion.Version11, Content = request.Content };
         foreach (var (name, values) in request.Headers) forward.Headers.TryAddWithoutValidation(name, values);
         forward.Headers.Host = null;
@@ -115,12 +123,16 @@ internal sealed partial class ClusterRouter : IObjectRouter, IDisposable
         catch (HttpRequestException error) when (!cancellationToken.IsCancellationRequested)
         {
             // The owner is down or unreachable: its lease will expire and the shard will be granted again.
-            Log.ForwardFailed(_logger, id, node, url, error.Message);
+            Log.ForwardFailed(_logger, id, owner.Node, owner.Url, error.Message);
             return (null, true);
         }
     }
 
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <summary><c>{owner}/_internal/ns/{namespace}/id/{id}{pathAndQuery}</c>: where the owner serves a forwarded request.</summary>
+    public static Uri InternalObjectUri(string ownerUrl, DurableObjectId id, string pathAndQuery) =>
+        new($"{ownerUrl.TrimEnd('/')}/_internal/ns/{Uri.EscapeDataString(id.Namespace)}/id/{id}{pathAndQuery}");
+
+    public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var version = _node.Map.Version;
         _node.Wake();

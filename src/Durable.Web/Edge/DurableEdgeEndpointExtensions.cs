@@ -4,6 +4,7 @@ using Durable.Internal;
 using Durable.Hosting;
 using Durable.Web.Edge;
 using Durable.Web.WebSockets;
+using Durable.Web.WebSockets.Cluster;
 using Durable.Web.WebSockets.Phoenix;
 using Microsoft.Extensions.Hosting;
 using Durable.Web.Observability;
@@ -30,8 +31,13 @@ public static class DurableEdgeEndpointExtensions
         var runtime = services.GetService<ObjectRuntime>()
             ?? throw new InvalidOperationException("MapDurableObjects() needs services.AddDurableObjects(...) to be called first.");
         var loggers = services.GetRequiredService<ILoggerFactory>();
-        var webSockets = new WebSocketEdge(runtime, services.GetRequiredService<IOptions<DurableWebSocketOptions>>().Value, loggers.CreateLogger("Durable.WebSockets"));
-        var phoenix = new PhoenixEndpoint(runtime, services.GetRequiredService<DurableObjectNamespaces>(), webSockets, loggers.CreateLogger("Durable.Phoenix"));
+        var socketOptions = services.GetRequiredService<IOptions<DurableWebSocketOptions>>().Value;
+        // Cluster: sockets for objects another node owns are relayed there.
+        var nodes = services.GetService<IObjectOwners>() is { } owners
+            ? new NodeSockets(owners, socketOptions, runtime.Time, loggers.CreateLogger("Durable.WebSockets.Cluster"))
+            : null;
+        var webSockets = new WebSocketEdge(runtime, socketOptions, loggers.CreateLogger("Durable.WebSockets"), nodes is null ? null : new WebSocketProxy(nodes));
+        var phoenix = new PhoenixEndpoint(runtime, services.GetRequiredService<DurableObjectNamespaces>(), webSockets, loggers.CreateLogger("Durable.Phoenix"), nodes);
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(phoenix.Dispose);
         var edge = new ObjectEdge(
             runtime,
@@ -52,6 +58,7 @@ public static class DurableEdgeEndpointExtensions
         if (services.GetService<ClusterNode>() is { } node)
         {
             group.Map(ObjectEdge.InternalPrefix + "/ns/{namespace}/id/{id}/{**path}", edge.InternalFetchAsync);
+            group.Map(PhoenixEndpoint.InternalPath, phoenix.HandleInternalAsync);
             group.MapGet("/cluster", context => ClusterStatus.WriteAsync(context, node));
         }
         if (services.GetService<MetricsCollector>() is not null) group.MapPrometheusMetrics("/metrics");

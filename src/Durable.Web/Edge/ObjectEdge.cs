@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Durable.Cluster.Internal;
 using Durable.Internal;
@@ -37,11 +36,8 @@ internal sealed partial class ObjectEdge(
     /// cluster secret (else 403 <c>forbidden</c>); run here or refused with 503 <c>shard_moved</c>, never forwarded again.</summary>
     public Task InternalFetchAsync(HttpContext context)
     {
-        var expected = clusterSecret?.Invoke() ?? "";
-        var given = context.Request.Headers[ClusterRouter.SecretHeader].ToString();
-        if (expected.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
-            return WriteErrorAsync(context, new EdgeError(StatusCodes.Status403Forbidden, "forbidden",
-                "Node-to-node routes need the cluster secret."), null, null);
+        if (!InternalRoutes.IsAuthorized(context, clusterSecret?.Invoke()))
+            return WriteErrorAsync(context, new EdgeError(StatusCodes.Status403Forbidden, "forbidden", InternalRoutes.ForbiddenMessage), null, null);
         context.Items[ForwardedItem] = true;
         return FetchAsync(context, ObjectAddressKind.Id, forwarded: true);
     }
@@ -79,8 +75,7 @@ internal sealed partial class ObjectEdge(
             }
             if (context.WebSockets.IsWebSocketRequest)
             {
-                // Sockets end at the edge node; cross-node socket forwarding is not built yet.
-                await webSockets.FetchAsync(context, id, request);
+                await webSockets.FetchAsync(context, id, request, forwarded);
                 return;
             }
             using var response = forwarded

@@ -24,5 +24,8 @@ internal sealed partial class WebSocketEdge
 
         [LoggerMessage(LogEventIds.SocketOverloaded, LogLevel.Warning, "WebSocket of object {ObjectId} closed with 1013: {Reason}")]
         public static partial void Overloaded(ILogger logger, DurableObjectId objectId, string reason);
+
+        [LoggerMessage(LogEventIds.SocketMoved, LogLevel.Information, "WebSocket of object {ObjectId} closed with 1012: {Reason}")]
+        public static partial void Moved(ILogger logger, DurableObjectId objectId, string reason);
     }
 }

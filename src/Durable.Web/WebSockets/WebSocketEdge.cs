@@ -4,6 +4,7 @@ using System.Text;
 using Durable.Hosting;
 using Durable.Internal;
 using Durable.Web.Edge;
+using Durable.Web.WebSockets.Cluster;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -23,17 +24,22 @@ namespace Durable.Web.WebSockets;
 /// socket leaves the object's <c>GetWebSockets</c>.</item>
 /// <item>An object at its socket limit: the handshake completes and the socket is closed at once with 1008.</item>
 /// <item>A full queue (overloaded) closes the socket with 1013 rather than dropping a message.</item>
+/// <item>Cluster: an upgrade for an object another node owns is relayed to that node by <see cref="WebSocketProxy"/>; an
+/// upgrade forwarded here by another node runs here or is refused (503 shard moved), never relayed again. A socket whose
+/// object's shard leaves this node is closed with 1012, and so is one whose next event finds the shard gone.</item>
 /// </list>
 /// </summary>
-internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger)
+internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger, WebSocketProxy? proxy = null)
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public DurableWebSocketOptions Options { get; } = options;
 
-    /// <summary>Sends an upgrade request to its object and, if the object accepts, runs the socket.</summary>
-    public async Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request)
+    /// <summary>Sends an upgrade request to its object and, if the object accepts, runs the socket; relays it to the
+    /// object's owner when that is another node and the request was not <paramref name="forwarded"/> by one.</summary>
+    public async Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
     {
+        if (!forwarded && proxy is not null && await proxy.TryRunAsync(context, id, request)) return;
         var upgrade = new WebSocketUpgrade();
         request.Options.Set(WebSocketUpgrade.Key, upgrade);
         // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
@@ -42,7 +48,8 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         var running = false;
         try
         {
-            using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
+            // Here, never through the router: a socket is relayed whole (above), not as a forwarded request.
+            using var response = await runtime.FetchLocalAsync(id, request, context.RequestAborted);
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
             {
                 running = true;
@@ -145,6 +152,13 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         {
             Log.Overloaded(logger, socket.Owner.Id, error.Message);
             await CloseAsync(connection, WebSocketCloseCodes.TryAgainLater, "overloaded");
+            return false;
+        }
+        catch (ShardMovedException error)
+        {
+            // Cluster: the object's shard left this node; the client reconnects and reaches the new owner.
+            Log.Moved(logger, socket.Owner.Id, error.Message);
+            await CloseAsync(connection, WebSocketCloseCodes.ServiceRestart, "service restart: the object moved to another node; reconnect");
             return false;
         }
         try

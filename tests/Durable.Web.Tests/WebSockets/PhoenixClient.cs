@@ -3,15 +3,12 @@ using System.Text.Json;
 
 namespace Durable.Web.Tests.WebSockets;
 
-/// <summary>A bare Phoenix v2 client over ClientWebSocket: sends <c>[join_ref, ref, topic, event, payload]</c> frames and reads them back.</summary>
-internal sealed class PhoenixClient(ClientWebSocket ws) : IDisposable
+/// <summary>A bare Phoenix v2 client over ClientWebSocket (shared with the end-to-end tests): sends <c>[join_ref, ref, topic, event, payload]</c> frames and reads them back.</summary>
+internal sealed partial class PhoenixClient(ClientWebSocket ws) : IDisposable
 {
     private int _ref;
 
     public ClientWebSocket Socket { get; } = ws;
-
-    public static async Task<PhoenixClient> ConnectAsync(SocketHost host) =>
-        new(await host.ConnectAsync("/socket/websocket?vsn=2.0.0"));
 
     /// <summary>Sends an event; returns its ref.</summary>
     public async Task<string> SendAsync(string? joinRef, string topic, string @event, object? payload = null)

@@ -18,6 +18,9 @@ namespace Durable.Web.WebSockets.Phoenix;
 /// the subscription (the official client then rejoins).</item>
 /// <item>A text frame that is not a 5-element JSON array closes the socket with 1007, a binary frame with 1003.</item>
 /// <item>When the socket goes away every joined object gets <c>ChannelLeaveAsync(channel, "closed")</c>.</item>
+/// <item>Cluster: topics whose object another node owns are relayed there (PhoenixConnection.Relay.cs); a connection that
+/// came from another node (<c>relay</c> false) serves every topic here, and an object whose shard is not here answers its
+/// join with error, its events with <c>phx_error</c>.</item>
 /// </list>
 /// </summary>
 internal sealed partial class PhoenixConnection : IChannelTransport
@@ -27,12 +30,14 @@ internal sealed partial class PhoenixConnection : IChannelTransport
     private readonly SocketConnection _connection;
     private readonly Dictionary<string, ChannelSubscription> _joined = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
+    private readonly bool _relay;
     private long _lastSeen;
 
-    public PhoenixConnection(PhoenixEndpoint endpoint, SocketConnection connection)
+    public PhoenixConnection(PhoenixEndpoint endpoint, SocketConnection connection, bool relay)
     {
         _endpoint = endpoint;
         _connection = connection;
+        _relay = relay;
         _lastSeen = endpoint.Runtime.Time.GetTimestamp();
     }
 
@@ -77,7 +82,8 @@ internal sealed partial class PhoenixConnection : IChannelTransport
                     await _endpoint.Edge.CloseAsync(_connection, WebSocketCloseCodes.InvalidPayload, "expected a JSON array [join_ref, ref, topic, event, payload]");
                     return;
                 }
-                await HandleAsync(frame);
+                if (frame.Topic == PhoenixFrame.SystemTopic && frame.Event == PhoenixFrame.Heartbeat) Reply(frame, "ok", EmptyObject);
+                else if (!await TryRelayAsync(frame, reader.Payload)) await HandleAsync(frame);
             }
         }
         catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException)
@@ -87,6 +93,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         finally
         {
             LeaveAll();
+            await CloseLinksAsync();
             await _connection.WhenDrainedAsync().WaitAsync(TimeSpan.FromSeconds(2), Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
@@ -101,11 +108,6 @@ internal sealed partial class PhoenixConnection : IChannelTransport
 
     private Task HandleAsync(PhoenixFrame frame)
     {
-        if (frame.Topic == PhoenixFrame.SystemTopic && frame.Event == PhoenixFrame.Heartbeat)
-        {
-            Reply(frame, "ok", EmptyObject);
-            return Task.CompletedTask;
-        }
         if (frame.Event == PhoenixFrame.Join) return JoinAsync(frame);
         if (!_joined.TryGetValue(frame.Topic, out var channel))
         {
@@ -118,18 +120,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
 
     private async Task JoinAsync(PhoenixFrame frame)
     {
-        var colon = frame.Topic.IndexOf(':');
-        DurableObjectId id;
-        try
-        {
-            if (colon <= 0 || colon == frame.Topic.Length - 1 || !_endpoint.Namespaces.TryGet(frame.Topic[..colon], out var ns))
-            {
-                Reply(frame, "error", """{"reason":"unknown topic"}"""u8);
-                return;
-            }
-            id = ns.IdFromName(frame.Topic[(colon + 1)..]);
-        }
-        catch (ArgumentException)
+        if (TopicObject(frame.Topic) is not { } id)
         {
             Reply(frame, "error", """{"reason":"unknown topic"}"""u8);
             return;
@@ -154,6 +145,21 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         if (!reply.IsOk) return;
         _joined[frame.Topic] = channel;
         channel.Activate();
+    }
+
+    /// <summary>The object a topic <c>{namespace}:{name}</c> names; null when it names none.</summary>
+    private DurableObjectId? TopicObject(string topic)
+    {
+        var colon = topic.IndexOf(':');
+        try
+        {
+            if (colon <= 0 || colon == topic.Length - 1 || !_endpoint.Namespaces.TryGet(topic[..colon], out var ns)) return null;
+            return ns.IdFromName(topic[(colon + 1)..]);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private async Task LeaveAsync(PhoenixFrame frame, ChannelSubscription channel)
