@@ -16,6 +16,7 @@ return await NodeStartup.RunAsync(async () =>
     builder.Services.AddDurableNode();
 
     await using var app = builder.Build();
+    app.UseDurableStatusPages();
     app.MapDurableObjects();
     app.MapSampleSite();
     await app.RunAsync();

@@ -59,6 +59,7 @@ internal abstract class TestNode : IAsyncDisposable
         if (storage is not null) durable.UseStorage(storage);
         services?.Invoke(builder.Services);
         var app = builder.Build();
+        app.UseDurableStatusPages();
         app.MapDurableObjects();
         map?.Invoke(app);
         await app.StartAsync();

@@ -20,6 +20,35 @@ public sealed class EdgeErrorTests(EdgeHostFixture fixture) : IClassFixture<Edge
     }
 
     [Fact]
+    public async Task Path_outside_every_route_is_404_not_found_in_the_json_shape()
+    {
+        var answer = await Node.GetAsync("/no/such/route");
+
+        answer.AssertError(404, "not_found");
+        Assert.Contains("/ns/{namespace}/name/{name}/{path}", answer.Body);
+        Assert.Null(answer.DurableId);
+    }
+
+    [Fact]
+    public async Task Wrong_method_on_a_node_route_is_405_method_not_allowed_in_the_json_shape()
+    {
+        var answer = await Node.PostAsync("/healthz");
+
+        answer.AssertError(405, "method_not_allowed");
+        Assert.Contains("allowed: GET", answer.Body);
+    }
+
+    [Fact]
+    public async Task An_objects_own_bodiless_404_passes_unchanged()
+    {
+        var answer = await Node.GetAsync("/ns/probe/name/quiet/empty-404");
+
+        Assert.Equal(404, answer.Status);
+        Assert.Equal("", answer.Body);
+        Assert.NotNull(answer.DurableId);
+    }
+
+    [Fact]
     public async Task Event_past_its_deadline_is_504_deadline_exceeded()
     {
         var answer = await Node.GetAsync("/ns/probe/name/sleeper/hang");

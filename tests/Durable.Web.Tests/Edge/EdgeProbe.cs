@@ -28,6 +28,8 @@ public sealed class EdgeProbe(DurableObjectState state) : DurableObject
             case "/put":
                 await state.Storage.PutAsync("x", 1);
                 break;
+            case "/empty-404":
+                return new HttpResponseMessage(HttpStatusCode.NotFound);
             case "/stream":
                 return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new RepeatingStream(1 << 20)) };
             case "/count-body":
