@@ -67,21 +67,16 @@ internal sealed partial class ObjectEdge(
             }
             if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = options.MaxRequestBodySize;
-            using var request = ObjectRequests.Create(context, address.PathAndQuery, out error);
+            // The request is used before the next await only, so this frame does not keep it while a socket runs.
+            var request = ObjectRequests.Create(context, address.PathAndQuery, out error);
             if (request is null)
             {
                 await WriteErrorAsync(context, EdgeError.BadRequest(error), id, null);
                 return;
             }
-            if (context.WebSockets.IsWebSocketRequest)
-            {
-                await webSockets.FetchAsync(context, id, request, forwarded);
-                return;
-            }
-            using var response = forwarded
-                ? await runtime.FetchLocalAsync(id, request, context.RequestAborted)
-                : await runtime.FetchAsync(id, request, context.RequestAborted);
-            await ObjectResponses.WriteAsync(context, response);
+            await (context.WebSockets.IsWebSocketRequest
+                ? webSockets.FetchAsync(context, id, request, forwarded)
+                : FetchObjectAsync(context, id, request, forwarded));
         }
         catch (Exception error) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -95,6 +90,17 @@ internal sealed partial class ObjectEdge(
         finally
         {
             metrics.Record(nsTag, context.Response.StatusCode, started);
+        }
+    }
+
+    private async Task FetchObjectAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
+    {
+        using (request)
+        {
+            using var response = forwarded
+                ? await runtime.FetchLocalAsync(id, request, context.RequestAborted)
+                : await runtime.FetchAsync(id, request, context.RequestAborted);
+            await ObjectResponses.WriteAsync(context, response);
         }
     }
 

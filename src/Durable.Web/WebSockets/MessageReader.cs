@@ -4,8 +4,9 @@ using System.Net.WebSockets;
 namespace Durable.Web.WebSockets;
 
 /// <summary>
-/// Reads whole messages from a WebSocket into a pooled buffer, up to a size limit. Between messages it waits with a
-/// zero-byte read, so an idle socket holds no receive buffer (what makes 10,000 idle sockets cheap).
+/// Reads whole messages from a WebSocket into a pooled buffer, up to a size limit. Between messages the caller waits
+/// with <see cref="WaitAsync"/>, a zero-byte read awaited in the caller's own frame, so an idle socket holds no receive
+/// buffer and no reader state machine (what makes 10,000 idle sockets cheap).
 /// </summary>
 internal sealed class MessageReader(WebSocket socket, long maxMessageSize) : IDisposable
 {
@@ -17,10 +18,20 @@ internal sealed class MessageReader(WebSocket socket, long maxMessageSize) : IDi
 
     public WebSocketMessageType Type { get; private set; }
 
-    public async ValueTask<ReadOutcome> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Lets go of the previous message and waits, holding no buffer, until the next one starts.</summary>
+    public ValueTask<ValueWebSocketReceiveResult> WaitAsync(CancellationToken cancellationToken)
     {
         ReturnBuffer();
-        var first = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+        return socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+    }
+
+    /// <summary>Waits for and reads the next message; keeps a frame of its own while idle (fine for relays and links).</summary>
+    public async ValueTask<ReadOutcome> ReadAsync(CancellationToken cancellationToken) =>
+        await ReadAsync(await WaitAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Reads the message whose start <paramref name="first"/> (from <see cref="WaitAsync"/>) announced.</summary>
+    public async ValueTask<ReadOutcome> ReadAsync(ValueWebSocketReceiveResult first, CancellationToken cancellationToken)
+    {
         if (first.MessageType == WebSocketMessageType.Close) return ReadOutcome.Closed;
         Type = first.MessageType;
         if (first.EndOfMessage)

@@ -35,40 +35,53 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
 
     public DurableWebSocketOptions Options { get; } = options;
 
-    /// <summary>Sends an upgrade request to its object and, if the object accepts, runs the socket; relays it to the
-    /// object's owner when that is another node and the request was not <paramref name="forwarded"/> by one.</summary>
-    public async Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
+    /// <summary>
+    /// Sends an upgrade request to its object (and disposes it) and, if the object accepts, runs the socket; relays it
+    /// to the object's owner when that is another node and the request was not <paramref name="forwarded"/> by one.
+    /// Neither the request nor the object's response is kept while the socket runs: an idle socket holds only what it
+    /// needs.
+    /// </summary>
+    public Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded) =>
+        RunAsync(context, UpgradeAsync(context, id, request, forwarded));
+
+    /// <summary>The accepted upgrade, or null when the object answered something else (then written to the client) or
+    /// the socket was relayed to the owner node (and has ended).</summary>
+    private async Task<WebSocketUpgrade?> UpgradeAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
     {
-        if (!forwarded && proxy is not null && await proxy.TryRunAsync(context, id, request)) return;
         var upgrade = new WebSocketUpgrade();
-        request.Options.Set(WebSocketUpgrade.Key, upgrade);
-        // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
-        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
-        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-        var running = false;
+        var accepted = false;
         try
         {
+            if (!forwarded && proxy is not null && await proxy.TryRunAsync(context, id, request)) return null;
+            request.Options.Set(WebSocketUpgrade.Key, upgrade);
+            // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
+            request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+            request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
             // Here, never through the router: a socket is relayed whole (above), not as a forwarded request.
             using var response = await runtime.FetchLocalAsync(id, request, context.RequestAborted);
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
             {
-                running = true;
-                await RunAsync(context, upgrade);
-                return;
+                accepted = true;
+                return upgrade;
             }
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
                 throw new DurableObjectException($"Object {id} answered 101 without calling state.AcceptWebSocket(request).", null, id);
             await ObjectResponses.WriteAsync(context, response);
+            return null;
         }
         finally
         {
+            request.Dispose();
             // Accepted, then the object failed or answered something else: the socket never opened.
-            if (!running && upgrade.Socket is { } socket) runtime.Sockets.Remove(socket);
+            if (!accepted && upgrade.Socket is { } socket) runtime.Sockets.Remove(socket);
         }
     }
 
-    private async Task RunAsync(HttpContext context, WebSocketUpgrade upgrade)
+    private async Task RunAsync(HttpContext context, Task<WebSocketUpgrade?>? upgrading)
     {
+        var upgrade = await upgrading!;
+        upgrading = null; // this frame lives as long as the socket; the finished upgrade task (~130 bytes) need not
+        if (upgrade is null) return;
         using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
         var connection = new SocketConnection(ws);
         if (upgrade.Socket is not { } socket)
@@ -108,7 +121,8 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         var ws = connection.Socket;
         while (true)
         {
-            switch (await reader.ReadAsync(cancellationToken))
+            var first = await reader.WaitAsync(cancellationToken);
+            switch (await reader.ReadAsync(first, cancellationToken))
             {
                 case ReadOutcome.Closed:
                     var code = (int?)ws.CloseStatus ?? WebSocketCloseCodes.NoStatus;

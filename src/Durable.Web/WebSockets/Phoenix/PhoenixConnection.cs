@@ -57,7 +57,8 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         {
             while (true)
             {
-                var outcome = await reader.ReadAsync(stop.Token);
+                var first = await reader.WaitAsync(stop.Token);
+                var outcome = await reader.ReadAsync(first, stop.Token);
                 Volatile.Write(ref _lastSeen, Runtime.Time.GetTimestamp());
                 if (outcome == ReadOutcome.Closed)
                 {
