@@ -2,6 +2,9 @@
 // then reads the node's memory from /proc and checks that every socket still echoes. Memory per socket is
 // (RSS with N sockets, objects hibernated - RSS before connecting) / N.
 // Usage: node hold.mjs <node pid> [sockets=10000] [perObject=100] [waitSeconds=8] [base=ws://127.0.0.1:8787]
+// HOLD_SNAPSHOT="<command>" runs "<command> before" before connecting and "<command> held" after hibernation (the heap
+// split in bench/README.md); its own memory then counts in the RSS figure, so take RSS from runs without it.
+import { execSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 
@@ -16,7 +19,9 @@ const metric = async (name) => {
   return text.split("\n").filter((l) => l.startsWith(name)).map((l) => Number(l.split(" ").at(-1))).reduce((a, b) => a + b, 0);
 };
 
+const snapshot = (label) => process.env.HOLD_SNAPSHOT && execSync(`${process.env.HOLD_SNAPSHOT} ${label}`, { stdio: "inherit" });
 const before = rssKiB();
+snapshot("before");
 const sockets = [];
 for (let i = 0; i < n; i += 500) {
   const batch = [];
@@ -31,6 +36,7 @@ const activeAfterConnect = await metric("durable_objects_active");
 await new Promise((r) => setTimeout(r, wait * 1000));
 const activeAfterIdle = await metric("durable_objects_active");
 const held = rssKiB();
+snapshot("held");
 // Every socket still answers after hibernation.
 let echoed = 0;
 await Promise.all(sockets.map((ws) => new Promise((resolve) => { ws.once("message", () => { echoed++; resolve(); }); ws.send("still there?"); })));
