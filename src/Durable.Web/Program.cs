@@ -3,7 +3,8 @@ using Durable.Web.Samples;
 
 // The Durable node: the sample objects (counter, kv, chat, echo) behind the HTTP edge, on http://127.0.0.1:8787.
 // Settings: hocon/durable.conf < environment (Durable__X__Y) < command line (--Durable:X:Y=v); an invalid one stops the
-// node with a message naming it (exit code 2). SIGTERM or Ctrl-C: stop accepting, drain, flush storage, exit 0.
+// node with a message naming it (exit code 2), as does an address another process listens on (exit code 3).
+// SIGTERM or Ctrl-C: stop accepting, drain, flush storage, exit 0.
 return await NodeStartup.RunAsync(async () =>
 {
     var builder = WebApplication.CreateSlimBuilder(args);

@@ -85,6 +85,20 @@ public sealed class NodeConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task Address_in_use_stops_the_node_with_a_message_and_exit_code_3()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)squatter.LocalEndpoint).Port}";
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync(["--urls", url, "--Durable:Storage:Provider=memory"]);
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains($"Failed to bind to address {url}: address already in use.", stderr);
+        Assert.Contains("--urls", stderr);
+    }
+
+    [Fact]
     public async Task Shipped_durable_conf_starts_the_node_and_sigterm_exits_zero()
     {
         await using var node = await NodeProcess.StartAsync(["--Durable:Storage:Provider=memory"]);

@@ -24,6 +24,8 @@ internal static class LogEventIds
     public const int SnapshotFailed = 1203;
     public const int GroupCommitFailed = 1204;
     public const int HistoryCompacted = 1205;
+    public const int CheckpointFailed = 1206;
+    public const int Checkpointed = 1207;
 
     public const int AlarmRetrying = 1300;
     public const int AlarmDropped = 1301;
