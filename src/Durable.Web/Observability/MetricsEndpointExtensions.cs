@@ -15,8 +15,8 @@ public static class MetricsEndpointExtensions
             ?? throw new InvalidOperationException(
                 $"MapPrometheusMetrics(\"{pattern}\") needs services.AddPrometheusMetrics() to be called first.");
 
-        return endpoints.MapGet(pattern, () =>
-            Results.Text(PrometheusTextWriter.Write(collector.Collect()), PrometheusTextWriter.ContentType))
+        return endpoints.MapGet(pattern, context =>
+            Results.Text(PrometheusTextWriter.Write(collector.Collect()), PrometheusTextWriter.ContentType).ExecuteAsync(context))
             .ExcludeFromDescription();
     }
 }
