@@ -66,18 +66,21 @@ commits() { psql -tAc "SELECT xact_commit FROM pg_stat_database WHERE datname = 
 conns() { psql -tAc "SELECT count(*) FILTER (WHERE datname = '$PGDB'), count(*) FILTER (WHERE datname = '$PGDB' AND state = 'active'), count(*), current_setting('max_connections') FROM pg_stat_activity" | tr '|' ' '; }
 now_ms() { date +%s%3N; }
 
-# pg_row <label> <duration-s> <command...>: runs the command, prints commits/s over its duration and connections mid-way
+# pg_row <label> <duration-s> <command...>: runs the command; prints the database's commits/s over the command's run
+# time (read again 1 s after it ends, as busy backends report their counters about once a second, so the count also
+# holds ~1 s of background commits) and the connections seen half-way through (to $PGDB: all / active; whole server).
 pg_row() {
   local label=$1 secs=$2; shift 2
-  local c0 t0 c1 t1 mid
+  local c0 t0 c1 t1 mid mine active total max
   c0=$(commits); t0=$(now_ms)
   ( sleep "$((secs / 2))"; conns >"$WORK/conns" ) & mid=$!
   "$@"
+  t1=$(now_ms)
   wait "$mid"
-  sleep 1   # backends report their counters at most once a second
-  c1=$(commits); t1=$(now_ms)
+  sleep 1
+  c1=$(commits)
   read -r mine active total max <"$WORK/conns"
-  echo "PG_$label commits_per_s=$(( (c1 - c0) * 1000 / (t1 - t0) )) commits=$((c1 - c0)) window_s=$(( (t1 - t0) / 1000 )) conns_db=$mine conns_active=$active conns_server=$total max_connections=$max"
+  echo "PG_$label commits_per_s=$(( (c1 - c0) * 1000 / (t1 - t0) )) commits=$((c1 - c0)) run_ms=$((t1 - t0)) conns_db=$mine conns_active=$active conns_server=$total max_connections=$max"
 }
 
 A=$PORT B=$((PORT + 1)) C=$((PORT + 2)) S=$((PORT + 3))
