@@ -11,6 +11,9 @@
 //       Picks a counter owned by C (id from X-Durable-Id through A, shard computed here, owner from shard_leases),
 //       increments it once through A, SIGKILLs C, then POSTs the increment through A every 20 ms until one answers 200.
 //       Prints "FAILOVER run=<run> ms=<kill to first 200> attempts=<n> shard=<s> object=<name> statuses=<code:count,...>".
+//   node cluster.mjs owners <url> <namespace> <prefix> <n> <out-dir>
+//       For names <prefix>1..<prefix><n>: writes each name to <out-dir>/<owner port>.names, one a line (the objects each
+//       node owns now, so a client can send every request straight to the owner). Prints "OWNERS <port>:<count>,...".
 import { spawnSync } from "node:child_process";
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
@@ -100,10 +103,30 @@ async function failover(run, urlA, urlC, pidC) {
   }
 }
 
+async function owners(url, ns, prefix, n, outDir) {
+  const { writeFileSync } = await import("node:fs");
+  const byUrl = new Map(psql(
+    "SELECT l.shard, n.url FROM shard_leases l JOIN cluster_nodes n ON n.id = l.owner WHERE l.expires_at > now()")
+    .map(([shard, owner]) => [Number(shard), owner.replace(/\/$/, "")]));
+  const names = new Map();
+  for (let i = 1; i <= n; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, n - i + 1) }, async (_, k) => {
+      const name = `${prefix}${i + k}`;
+      const response = await fetch(`${url}/ns/${ns}/name/${name}/`);
+      await response.arrayBuffer();
+      const port = byUrl.get(shardOf(ns, response.headers.get("x-durable-id"))).replace(/.*:/, "");
+      names.set(port, [...(names.get(port) ?? []), name]);
+    }));
+  }
+  for (const [port, list] of names) writeFileSync(`${outDir}/${port}.names`, list.join("\n") + "\n");
+  console.log(`OWNERS ${[...names].map(([port, list]) => `${port}:${list.length}`).join(",")}`);
+}
+
 const [verb, ...args] = process.argv.slice(2);
 switch (verb) {
   case "wait": await wait(args[0], Number(args[1]), Number(args[2]), args[3] ? Number(args[3]) : undefined); break;
   case "shard": console.log(shardOf(args[0], args[1], args[2] ? Number(args[2]) : 1024)); break;
   case "failover": await failover(args[0], args[1], args[2], Number(args[3])); break;
-  default: console.error("usage: node cluster.mjs wait|shard|failover ..."); process.exit(2);
+  case "owners": await owners(args[0], args[1], args[2], Number(args[3]), args[4]); break;
+  default: console.error("usage: node cluster.mjs wait|shard|failover|owners ..."); process.exit(2);
 }

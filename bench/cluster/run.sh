@@ -4,7 +4,8 @@
 #      (reference, no cluster), (a) one cluster node on PostgreSQL, (b) three nodes, one wrk per node (CONNS/3 each).
 #   2. Failover: SIGKILL the owner C of a counter, time to the first 200 for it through A (polled every 20 ms), RUNS times.
 #   3. Handoff: 2 nodes settled, start a third; time to balanced with no handoff left, and HandoffFinished durations.
-#   4. PostgreSQL commits/s and connections during (a) and (b).
+#      (d) the same three nodes with each client sending only to objects its node owns (no forwarding).
+#   4. PostgreSQL commits/s and connections during (a), (b), (d) and 4 s idle.
 # Needs wrk (apt-get install -y wrk), node, curl, psql; starts PostgreSQL with scripts/postgres.sh.
 # Usage: bash bench/cluster/run.sh   (env: DUR=10 CONNS=50 OBJS=1000 RUNS=3 PORT=18741 PGDB=durable_cbench)
 # Every result is one line starting with an upper-case key (WRK_*, FAILOVER, HANDOFF, PG_*, LOAD).
@@ -108,17 +109,34 @@ t=$(now_ms); start_node "$B"; start_node "$C"; wait_healthy "$B"; wait_healthy "
 echo "HANDOFF_1to3 $(settle "$A" 3 "$t")"
 for p in $A $B $C; do touch_objects "$p"; done
 PER=$(( (CONNS + 2) / 3 ))
-three_wrk() { # three_wrk <duration-s> <out-prefix>: one wrk per node at once, each WRK line to $WORK/<out-prefix>-<port>
+# three_wrk <duration-s> <out-prefix> [direct]: one wrk per node at once, each WRK line to $WORK/<out-prefix>-<port>;
+# with "direct", each wrk asks only for the objects its node owns ($WORK/<port>.names), so nothing is forwarded.
+three_wrk() {
   local p pids=()
-  for p in $A $B $C; do wrk_row "$p" "$PER" "$1" >"$WORK/$2-$p" & pids+=($!); done
+  for p in $A $B $C; do
+    if [[ ${3:-} == direct ]]; then
+      wrk -t1 -c"$PER" -d"${1}s" --latency -s bench/cluster/list.lua "$(url "$p")" -- POST counter "$WORK/$p.names" /increment \
+        | grep '^WRK' >"$WORK/$2-$p" & pids+=($!)
+    else
+      wrk_row "$p" "$PER" "$1" >"$WORK/$2-$p" & pids+=($!)
+    fi
+  done
   wait "${pids[@]}"; }
+# sum_rows <label> <out-prefix>: one WRK line per node, then the sum of requests/s and the worst p50 and p99
+sum_rows() {
+  local p; for p in $A $B $C; do echo "WRK_$1_via_$p $(cat "$WORK/$2-$p")"; done
+  awk -v label="$1" '{for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      rps += v["rps"]; req += v["requests"]; err += v["sockerr"] + v["non2xx"]; if (v["p99_ms"] > p99) p99 = v["p99_ms"]; if (v["p50_ms"] > p50) p50 = v["p50_ms"] }
+     END { printf "WRK_%s_total rps=%.1f worst_p50_ms=%.3f worst_p99_ms=%.3f requests=%d errors=%d\n", label, rps, p50, p99, req, err }' \
+    "$WORK/$2-$A" "$WORK/$2-$B" "$WORK/$2-$C"; }
 three_wrk 2 warm
 pg_row 3nodes "$DUR" three_wrk "$DUR" run
-for p in $A $B $C; do echo "WRK_pg_3nodes_via_$p $(cat "$WORK/run-$p")"; done
-awk '{for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      rps += v["rps"]; req += v["requests"]; err += v["sockerr"] + v["non2xx"]; if (v["p99_ms"] > p99) p99 = v["p99_ms"]; if (v["p50_ms"] > p50) p50 = v["p50_ms"] }
-     END { printf "WRK_pg_3nodes_total rps=%.1f worst_p50_ms=%.3f worst_p99_ms=%.3f requests=%d errors=%d\n", rps, p50, p99, req, err }' \
-  "$WORK/run-$A" "$WORK/run-$B" "$WORK/run-$C"
+sum_rows pg_3nodes run
+# 1d: the same three nodes, each client sending only to objects its node owns (what forwarding costs, against 1b)
+node "$HELPER" owners "$(url "$A")" counter o "$OBJS" "$WORK"
+three_wrk 2 warm direct
+pg_row 3nodes_direct "$DUR" three_wrk "$DUR" direct-run direct
+sum_rows pg_3nodes_direct direct-run
 sleep 3
 pg_row 3nodes_idle 4 sleep 4
 load "after 1b"
