@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Cluster benchmarks (issue 7): Release nodes on loopback sharing one PostgreSQL schema (fresh per run, dropped on exit).
 #   1. POST /ns/counter/name/o{1..OBJS}/increment, CONNS connections, 2 s warm-up + DUR s: (c) one SQLite node
-#      (reference, no cluster), (a) one cluster node on PostgreSQL, (b) three nodes, one wrk per node (CONNS/3 each).
+#      (reference, no cluster), (a) one cluster node on PostgreSQL, (b) three nodes, one wrk per node (CONNS/3 each),
+#      ~2/3 of requests forwarded to the owner: first "cold", just after the two new nodes joined (their JIT and every
+#      node's forwarding connections are still warming up), then (d) the same nodes with each client sending only to
+#      objects its node owns (no forwarding), then (b) again on the now warm nodes.
 #   2. Failover: SIGKILL the owner C of a counter, time to the first 200 for it through A (polled every 20 ms), RUNS times.
 #   3. Handoff: 2 nodes settled, start a third; time to balanced with no handoff left, and HandoffFinished durations.
-#      (d) the same three nodes with each client sending only to objects its node owns (no forwarding).
 #   4. PostgreSQL commits/s and connections during (a), (b), (d) and 4 s idle.
 # Needs wrk (apt-get install -y wrk), node, curl, psql; starts PostgreSQL with scripts/postgres.sh.
 # Usage: bash bench/cluster/run.sh   (env: DUR=10 CONNS=50 OBJS=1000 RUNS=3 PORT=18741 PGDB=durable_cbench)
@@ -130,13 +132,16 @@ sum_rows() {
      END { printf "WRK_%s_total rps=%.1f worst_p50_ms=%.3f worst_p99_ms=%.3f requests=%d errors=%d\n", label, rps, p50, p99, req, err }' \
     "$WORK/$2-$A" "$WORK/$2-$B" "$WORK/$2-$C"; }
 three_wrk 2 warm
-pg_row 3nodes "$DUR" three_wrk "$DUR" run
-sum_rows pg_3nodes run
+pg_row 3nodes_cold "$DUR" three_wrk "$DUR" cold
+sum_rows pg_3nodes_cold cold
 # 1d: the same three nodes, each client sending only to objects its node owns (what forwarding costs, against 1b)
 node "$HELPER" owners "$(url "$A")" counter o "$OBJS" "$WORK"
 three_wrk 2 warm direct
 pg_row 3nodes_direct "$DUR" three_wrk "$DUR" direct-run direct
 sum_rows pg_3nodes_direct direct-run
+# 1b again on warm nodes: the fair comparison with 1d (the cold row mostly measures JIT tier-up after the join)
+pg_row 3nodes "$DUR" three_wrk "$DUR" run
+sum_rows pg_3nodes run
 sleep 3
 pg_row 3nodes_idle 4 sleep 4
 load "after 1b"
