@@ -34,7 +34,7 @@ internal sealed partial class ClusterRouter : IObjectRouter, IObjectOwners, IDis
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly HttpClient _http;
+    private readonly HttpMessageInvoker _http;
 
     public ClusterRouter(ClusterNode node, ShardLeaseManager leases, ObjectRuntime runtime, ClusterOptions options, TimeProvider time,
         ILogger<ClusterRouter> logger)
@@ -45,22 +45,28 @@ internal sealed partial class ClusterRouter : IObjectRouter, IObjectOwners, IDis
         _options = options;
         _time = time;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-            MaxConnectionsPerServer = 512,
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-            DefaultRequestVersion = HttpVersion.Version11,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
+        _http = new HttpMessageInvoker(CreateHandler(), disposeHandler: true);
     }
+
+    /// <summary>
+    /// One handler for the node's life, shared by every forward: keep-alive HTTP/1.1 connections pooled per owner.
+    /// An <see cref="HttpMessageInvoker"/>, not an HttpClient: the client's per-call timeout machinery (a linked
+    /// cancellation source per request) buys nothing here, as the caller's token already ends a forward. Kestrel serves
+    /// HTTP/2 without TLS only on an HTTP/2-only endpoint, and the nodes share one port with their clients, so the
+    /// forward is HTTP/1.1 (a connection per request in flight, reused).
+    /// </summary>
+    private static SocketsHttpHandler CreateHandler() => new()
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+        // A node's URL may be a host name whose address changes when the node is replaced.
+        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        MaxConnectionsPerServer = 512,
+    };
 
     public bool IsReady => _node.IsReady;
 
@@ -115,7 +121,8 @@ internal sealed partial class ClusterRouter : IObjectRouter, IObjectOwners, IDis
         forward.Headers.TryAddWithoutValidation(SecretHeader, _node.Secret);
         try
         {
-            var response = await _http.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            // The invoker answers once the headers are read; the body streams from the owner as the caller copies it.
+            var response = await _http.SendAsync(forward, cancellationToken);
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.Contains(MovedHeader))
                 return (response, true);
             return (response, false);
