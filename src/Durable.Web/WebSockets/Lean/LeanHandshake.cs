@@ -1,0 +1,83 @@
+using System.IO.Pipelines;
+using Durable.Hosting;
+using Durable.Web.Edge;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Durable.Web.WebSockets.Lean;
+
+/// <summary>
+/// Kestrel connection middleware (on every endpoint, see <c>AddDurableEdge</c>) that answers a plain WebSocket upgrade of
+/// an object route on the bare connection, so an open socket does not keep Kestrel's HTTP/1.1 connection, request and
+/// header state (~10 KB; bench/README.md "Idle socket memory"). What it promises:
+/// <list type="bullet">
+/// <item>It only peeks: unless the connection's first bytes are, whole and alone, a head <see cref="UpgradeHead"/>
+/// accepts whose object the edge can resolve, Kestrel gets the connection with every byte still unread and answers as
+/// if this middleware were not there. A head not complete within <see cref="PeekTimeout"/> goes to Kestrel too.</item>
+/// <item>A lean upgrade is the same to the client and the object as one through Kestrel: the object's FetchAsync gets
+/// the same request, the socket runs in <see cref="WebSocketEdge"/> and a socket for another node's object is relayed
+/// by the same proxy; only the handshake's bytes are written here (<see cref="LeanUpgradeClient"/>).</item>
+/// <item>Off (<see cref="DurableWebSocketOptions.LeanHandshake"/> false), on an endpoint without HTTP/1.1, or before
+/// <c>MapDurableObjects()</c> attached the edge, every connection goes straight to Kestrel.</item>
+/// </list>
+/// </summary>
+internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options)
+{
+    /// <summary>A head longer than this goes to Kestrel (browsers send ~0.5 KB; Kestrel's own limits are larger).</summary>
+    public const int MaxHeadLength = 8 * 1024;
+
+    private ObjectEdge? _edge;
+
+    /// <summary>How long the first bytes may take to make a complete head before the connection goes to Kestrel.</summary>
+    public TimeSpan PeekTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Starts answering lean upgrades with <paramref name="edge"/> (from <c>MapDurableObjects()</c>).</summary>
+    public void Attach(ObjectEdge edge)
+    {
+        if (options.Value.LeanHandshake) Volatile.Write(ref _edge, edge);
+    }
+
+    /// <summary>The middleware for one endpoint, before <paramref name="next"/> (its TLS, if any, then HTTP).</summary>
+    public ConnectionDelegate Wrap(ConnectionDelegate next, ListenOptions listen) => connection =>
+        Volatile.Read(ref _edge) is { } edge && (listen.Protocols & HttpProtocols.Http1) != 0
+            ? RunAsync(edge, connection, next)
+            : next(connection);
+
+    private async Task RunAsync(ObjectEdge edge, ConnectionContext connection, ConnectionDelegate next)
+    {
+        var head = await PeekAsync(connection.Transport.Input, edge.Time);
+        var socket = head is null ? null : edge.TryRunLean(head, connection);
+        head = null; // the socket's lifetime is spent below; the head's strings need not stay
+        await (socket ?? next(connection));
+    }
+
+    /// <summary>Reads until the first bytes decide; consumes nothing. Null: the connection is Kestrel's.</summary>
+    private async Task<UpgradeHead?> PeekAsync(PipeReader input, TimeProvider time)
+    {
+        using var timeout = new CancellationTokenSource(PeekTimeout, time);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                return null;
+            }
+            var buffer = result.Buffer;
+            var outcome = UpgradeHead.TryParse(buffer, MaxHeadLength, out var head);
+            if (outcome == PeekOutcome.Incomplete && !result.IsCompleted && !result.IsCanceled)
+            {
+                // Nothing consumed, everything examined: the next read waits for more bytes.
+                input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+            // Nothing consumed or examined: the next reader (Kestrel, or the lean path taking the head) gets it all at once.
+            input.AdvanceTo(buffer.Start);
+            return outcome == PeekOutcome.Upgrade ? head : null;
+        }
+    }
+}
