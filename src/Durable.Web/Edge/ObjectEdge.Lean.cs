@@ -14,12 +14,14 @@ internal sealed partial class ObjectEdge
     public TimeProvider Time => runtime.Time;
 
     /// <summary>
-    /// Takes <paramref name="head"/> off the connection and runs its socket as <see cref="FetchAsync(HttpContext, ObjectAddressKind)"/>
+    /// Takes <paramref name="head"/> off the connection and starts its socket as <see cref="FetchAsync(HttpContext, ObjectAddressKind)"/>
     /// would; null (nothing taken) when Kestrel's pipeline is to answer it: an address, namespace or id the edge would
-    /// refuse (its error is the contract's), or bytes that arrived after the head.
+    /// refuse (its error is the contract's), or bytes that arrived after the head. The caller awaits the task, then
+    /// <see cref="FailLeanAsync"/> if it failed, then <see cref="RecordLean"/>.
     /// </summary>
-    public Task? TryRunLean(UpgradeHead head, ConnectionContext connection)
+    public Task? TryRunLean(UpgradeHead head, ConnectionContext connection, out LeanUpgradeClient? client)
     {
+        client = null;
         if (!ObjectAddress.TryParse(head.Target, out var address, out _) || !namespaces.TryGet(address.Namespace, out var ns)) return null;
         DurableObjectId id;
         try
@@ -43,43 +45,24 @@ internal sealed partial class ObjectEdge
             return null;
         }
         input.AdvanceTo(read.Buffer.End);
-        var started = Stopwatch.GetTimestamp();
-        var client = new LeanUpgradeClient(connection, id, head.Key, head.RequestedProtocols(), runtime.Time);
-        return RunLeanAsync(client, id, head.Path, started, webSockets.FetchAsync(client, id, request, forwarded: false));
+        client = new LeanUpgradeClient(connection, id, head.Path, head.Key, head.RequestedProtocols(), Stopwatch.GetTimestamp(), runtime.Time);
+        return webSockets.FetchAsync(client, id, request, forwarded: false);
     }
 
-    /// <summary>Waits for the socket; answers a failure before the handshake with the JSON error shape, as
-    /// <c>WriteErrorAsync</c> does, and records the request like any other.</summary>
-    private async Task RunLeanAsync(LeanUpgradeClient client, DurableObjectId id, string path, long started, Task socket)
+    /// <summary>A lean upgrade's task failed: before the handshake was answered the client gets the JSON error shape
+    /// (as from <c>WriteErrorAsync</c>), after it the connection is just dropped. Returns the status to record.</summary>
+    public async Task<int> FailLeanAsync(LeanUpgradeClient client, Exception error)
     {
-        var status = 0;
-        try
+        if (client.Aborted.IsCancellationRequested)
         {
-            await socket;
-            status = client.Status;
+            Log.ClientWentAway(logger, client.Id?.ToString() ?? "-", HttpMethods.Get, error.GetType().Name);
+            return client.Status == 0 ? StatusCodes.Status499ClientClosedRequest : client.Status;
         }
-        catch (Exception error) when (client.Aborted.IsCancellationRequested)
-        {
-            Log.ClientWentAway(logger, id.ToString(), HttpMethods.Get, error.GetType().Name);
-            status = StatusCodes.Status499ClientClosedRequest;
-        }
-        catch (Exception error)
-        {
-            var answer = EdgeError.From(error, options.MaxRequestBodySize);
-            LogError(HttpMethods.Get, path, answer, id, error);
-            // After the 101 the client must not take anything more for an answer: the connection is just dropped.
-            status = client.Status == 0 ? await RefuseLeanAsync(client, answer) : client.Status;
-        }
-        finally
-        {
-            metrics.Record(id.Namespace, status, started);
-        }
-    }
-
-    private async Task<int> RefuseLeanAsync(LeanUpgradeClient client, EdgeError error)
-    {
-        using var response = ErrorResponse.Create((HttpStatusCode)error.Status, error.Code, error.Message);
-        if (error.IsRetryable)
+        var answer = EdgeError.From(error, options.MaxRequestBodySize);
+        LogError(HttpMethods.Get, client.Path ?? "-", answer, client.Id, error);
+        if (client.Status != 0) return client.Status;
+        using var response = ErrorResponse.Create((HttpStatusCode)answer.Status, answer.Code, answer.Message);
+        if (answer.IsRetryable)
             response.Headers.TryAddWithoutValidation("Retry-After", Math.Max(1, (int)options.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture));
         try
         {
@@ -89,8 +72,11 @@ internal sealed partial class ObjectEdge
         {
             // The client left while we answered.
         }
-        return error.Status;
+        return answer.Status;
     }
+
+    /// <summary>Counts the upgrade in the edge's request metrics, as every request is.</summary>
+    public void RecordLean(LeanUpgradeClient client, int status) => metrics.Record(client.Namespace, status, client.StartedTimestamp);
 
     private static bool IsAscii(string text)
     {

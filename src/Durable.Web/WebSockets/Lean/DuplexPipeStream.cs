@@ -24,10 +24,16 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadAsync(pipe.Input.ReadAsync(cancellationToken), buffer);
+
+    // Kept small: while a socket is idle this frame waits (a zero-byte read), one per open socket. Completing
+    // synchronously (bytes already there), it allocates nothing.
+    private async ValueTask<int> ReadAsync(ValueTask<ReadResult> read, Memory<byte> buffer) => Take(await read, buffer.Span);
+
+    private int Take(ReadResult result, Span<byte> buffer)
     {
         var input = pipe.Input;
-        var result = await input.ReadAsync(cancellationToken);
         var data = result.Buffer;
         if (result.IsCanceled)
         {
@@ -35,7 +41,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
             throw new OperationCanceledException("The read was canceled.");
         }
         var count = (int)Math.Min(data.Length, buffer.Length);
-        data.Slice(0, count).CopyTo(buffer.Span);
+        data.Slice(0, count).CopyTo(buffer);
         // A zero-byte read takes nothing and examines nothing: the next read returns the same bytes at once.
         input.AdvanceTo(data.GetPosition(count));
         return count;

@@ -47,9 +47,28 @@ internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options)
     private async Task RunAsync(ObjectEdge edge, ConnectionContext connection, ConnectionDelegate next)
     {
         var head = await PeekAsync(connection.Transport.Input, edge.Time);
-        var socket = head is null ? null : edge.TryRunLean(head, connection);
-        head = null; // the socket's lifetime is spent below; the head's strings need not stay
-        await (socket ?? next(connection));
+        LeanUpgradeClient? client = null;
+        var socket = head is null ? null : edge.TryRunLean(head, connection, out client);
+        head = null; // this frame lasts as long as the socket; the head's strings need not
+        if (socket is null)
+        {
+            await next(connection);
+            return;
+        }
+        var status = 0;
+        try
+        {
+            await socket;
+            status = client!.Status;
+        }
+        catch (Exception error)
+        {
+            status = await edge.FailLeanAsync(client!, error);
+        }
+        finally
+        {
+            edge.RecordLean(client!, status);
+        }
     }
 
     /// <summary>Reads until the first bytes decide; consumes nothing. Null: the connection is Kestrel's.</summary>

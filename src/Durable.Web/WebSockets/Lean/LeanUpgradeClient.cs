@@ -15,14 +15,27 @@ namespace Durable.Web.WebSockets.Lean;
 /// carries <c>Sec-WebSocket-Accept</c>, the chosen subprotocol and the object's <c>X-Durable-*</c> headers; a refusal
 /// carries the status, the end-to-end headers and the body, and the connection is closed after it.
 /// </summary>
-internal sealed class LeanUpgradeClient(ConnectionContext connection, DurableObjectId id, string key, IList<string> protocols, TimeProvider time)
+internal sealed class LeanUpgradeClient(
+    ConnectionContext connection, DurableObjectId id, string path, string key, IList<string> protocols, long startedTimestamp, TimeProvider time)
     : IUpgradeClient
 {
     private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-    // Dropped once answered: an open socket keeps only the connection and the id.
+    // Dropped once answered: an open socket keeps only the connection (the socket knows its object).
     private string? _key = key;
     private IList<string> _protocols = protocols;
+
+    /// <summary>The object, until the upgrade is answered.</summary>
+    public DurableObjectId? Id { get; private set; } = id;
+
+    /// <summary>The request's path, for logs, until the upgrade is answered.</summary>
+    public string? Path { get; private set; } = path;
+
+    /// <summary>The object's namespace (the metrics' tag).</summary>
+    public string Namespace { get; } = id.Namespace;
+
+    /// <summary>When the edge took the upgrade (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long StartedTimestamp { get; } = startedTimestamp;
 
     /// <summary>The status answered (101 or the refusal's), 0 while none was.</summary>
     public int Status { get; private set; }
@@ -33,7 +46,7 @@ internal sealed class LeanUpgradeClient(ConnectionContext connection, DurableObj
 
     public async Task<WebSocket> AcceptAsync(string? subProtocol, TimeSpan keepAliveInterval)
     {
-        var key = _key ?? throw new InvalidOperationException($"The upgrade of object {id} was answered already ({Status}).");
+        var key = _key ?? throw new InvalidOperationException($"The upgrade was answered already ({Status}).");
         var head = new StringBuilder(256)
             .Append("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: ")
             .Append(Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + WebSocketGuid))))
@@ -53,7 +66,7 @@ internal sealed class LeanUpgradeClient(ConnectionContext connection, DurableObj
 
     public async Task RefuseAsync(HttpResponseMessage response)
     {
-        if (_key is null) throw new InvalidOperationException($"The upgrade of object {id} was answered already ({Status}).");
+        if (_key is null) throw new InvalidOperationException($"The upgrade was answered already ({Status}).");
         var status = (int)response.StatusCode;
         var head = new StringBuilder(512)
             .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\n")
@@ -94,13 +107,15 @@ internal sealed class LeanUpgradeClient(ConnectionContext connection, DurableObj
     {
         Status = status;
         _key = null;
-        _protocols = [];
+        _protocols = Array.Empty<string>();
+        Id = null;
+        Path = null;
     }
 
     private void AppendObjectHeaders(StringBuilder head)
     {
-        AppendHeader(head, ObjectEdge.IdHeader, id.ToString());
-        AppendHeader(head, ObjectEdge.NamespaceHeader, id.Namespace);
+        AppendHeader(head, ObjectEdge.IdHeader, Id!.ToString());
+        AppendHeader(head, ObjectEdge.NamespaceHeader, Namespace);
     }
 
     /// <summary>Refuses what Kestrel refuses too: a name or value that would break the head (controls, non-ASCII).</summary>
