@@ -25,6 +25,8 @@ public sealed class SocketProbe(DurableObjectState state) : DurableObject
             case "/accept-then-404":
                 state.AcceptWebSocket(request);
                 return new HttpResponseMessage(System.Net.HttpStatusCode.NotFound);
+            case "/switch-without-accept":
+                return new HttpResponseMessage(System.Net.HttpStatusCode.SwitchingProtocols);
             case "/count":
                 return new HttpResponseMessage { Content = new StringContent(state.GetWebSockets().Count.ToString()) };
             case "/broadcast":
