@@ -15,9 +15,7 @@ public sealed class LeanHandshakeTests
     public async Task A_plain_upgrade_is_answered_on_the_bare_connection_and_the_socket_echoes()
     {
         await using var host = await SocketHost.StartAsync();
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/echo/name/lean1/websocket"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/echo/name/lean1/websocket"));
 
         Assert.Equal(101, raw.Status);
         Assert.False(raw.Headers.ContainsKey("Server"), "answered by Kestrel, not the lean handshake");
@@ -50,15 +48,11 @@ public sealed class LeanHandshakeTests
     public async Task With_the_switch_off_Kestrel_answers_every_upgrade()
     {
         await using var host = await SocketHost.StartAsync(sockets: o => o.LeanHandshake = false);
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/echo/name/off/websocket"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/echo/name/off/websocket"));
 
         Assert.Equal(101, raw.Status);
         Assert.Equal("Kestrel", raw.Headers["Server"]);
-        using var ws = raw.Socket();
-        await ws.SendTextAsync("through Kestrel");
-        Assert.Equal("through Kestrel", await ws.ReceiveTextAsync("echo"));
+        await AssertEchoesAsync(raw, "through Kestrel");
     }
 
     [Fact]
@@ -71,9 +65,7 @@ public sealed class LeanHandshakeTests
 
         Assert.Equal(101, raw.Status);
         Assert.False(raw.Headers.ContainsKey("Server"));
-        using var ws = raw.Socket();
-        await ws.SendTextAsync("slowly");
-        Assert.Equal("slowly", await ws.ReceiveTextAsync("echo"));
+        await AssertEchoesAsync(raw, "slowly");
     }
 
     [Fact]
@@ -90,9 +82,7 @@ public sealed class LeanHandshakeTests
 
         Assert.Equal(101, raw.Status);
         Assert.Equal("Kestrel", raw.Headers["Server"]);
-        using var ws = raw.Socket();
-        await ws.SendTextAsync("late");
-        Assert.Equal("late", await ws.ReceiveTextAsync("echo"));
+        await AssertEchoesAsync(raw, "late");
     }
 
     [Theory]
@@ -138,9 +128,7 @@ public sealed class LeanHandshakeTests
     public async Task An_object_refusing_the_upgrade_gets_its_answer_written_and_the_connection_closed()
     {
         await using var host = await SocketHost.StartAsync();
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/counter/name/refuse/"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/counter/name/refuse/"));
 
         // The counter does not accept: its GET answer (the value) is what the client gets, as through Kestrel.
         Assert.Equal(200, raw.Status);
@@ -156,9 +144,7 @@ public sealed class LeanHandshakeTests
     public async Task An_object_that_accepts_then_answers_404_refuses_and_keeps_no_socket()
     {
         await using var host = await SocketHost.StartAsync();
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/probe/name/p404/accept-then-404"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/probe/name/p404/accept-then-404"));
 
         Assert.Equal(404, raw.Status);
         Assert.Equal("close", raw.Headers["Connection"]);
@@ -171,9 +157,7 @@ public sealed class LeanHandshakeTests
     public async Task An_object_answering_101_without_accepting_is_the_JSON_object_error()
     {
         await using var host = await SocketHost.StartAsync();
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/probe/name/p101/switch-without-accept"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/probe/name/p101/switch-without-accept"));
 
         Assert.Equal(500, raw.Status);
         Assert.Equal("application/json", raw.Headers["Content-Type"]);
@@ -187,24 +171,11 @@ public sealed class LeanHandshakeTests
     public async Task A_lean_socket_survives_hibernation_with_its_attachment_and_is_counted()
     {
         await using var host = await SocketHost.StartAsync(objects: o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/probe/name/lean-hib/ws?red"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/probe/name/lean-hib/ws?red"));
         Assert.Equal(101, raw.Status);
         Assert.False(raw.Headers.ContainsKey("Server"));
         using var ws = raw.Socket();
-        await ws.SendTextAsync("attach:alice");
-        Assert.Equal("attached", await ws.ReceiveTextAsync("attach ack"));
-        await ws.SendTextAsync("instance");
-        var before = await ws.ReceiveTextAsync("instance before");
-
-        await host.WaitPassivatedAsync("probe", "lean-hib");
-        Assert.Equal(WebSocketState.Open, ws.State);
-
-        await ws.SendTextAsync("attachment");
-        Assert.Equal("alice", await ws.ReceiveTextAsync("attachment after hibernation"));
-        await ws.SendTextAsync("instance");
-        Assert.NotEqual(before, await ws.ReceiveTextAsync("instance after"));
+        await ws.AssertSurvivesHibernationAsync(host, "lean-hib");
         await ws.SendTextAsync("tags");
         Assert.Equal("red", await ws.ReceiveTextAsync("tags after hibernation"));
         await ws.SendTextAsync("close");
@@ -226,13 +197,18 @@ public sealed class LeanHandshakeTests
     public async Task A_lean_socket_is_closed_with_1009_past_the_message_limit()
     {
         await using var host = await SocketHost.StartAsync(sockets: o => o.MaxMessageSize = 1024);
-        await using var raw = await RawUpgrade.ConnectAsync(host.Address);
-        await raw.SendAsync(RawUpgrade.Head("/ns/echo/name/big/websocket"));
-        await raw.ReadHeadAsync();
+        await using var raw = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/echo/name/big/websocket"));
         using var ws = raw.Socket();
         await ws.SendAsync(new byte[2048], WebSocketMessageType.Binary, true, CancellationToken.None);
 
         Assert.Equal(1009, await ws.ReceiveCloseAsync("close for a message over the limit"));
+    }
+
+    private static async Task AssertEchoesAsync(RawUpgrade raw, string text)
+    {
+        using var ws = raw.Socket();
+        await ws.SendTextAsync(text);
+        Assert.Equal(text, await ws.ReceiveTextAsync("echo"));
     }
 
     private static async Task AssertHealthyAsync(SocketHost host) =>

@@ -35,6 +35,15 @@ internal sealed class RawUpgrade : IAsyncDisposable
         return new RawUpgrade(client);
     }
 
+    /// <summary>Connects, sends <paramref name="head"/> whole and reads the answer's head.</summary>
+    public static async Task<RawUpgrade> SendAsync(Uri address, string head)
+    {
+        var raw = await ConnectAsync(address);
+        await raw.SendAsync(head);
+        await raw.ReadHeadAsync();
+        return raw;
+    }
+
     /// <summary>Sends <paramref name="text"/> in pieces of <paramref name="chunk"/> bytes, each written alone.</summary>
     public async Task SendAsync(string text, int chunk = int.MaxValue, TimeSpan pause = default)
     {
