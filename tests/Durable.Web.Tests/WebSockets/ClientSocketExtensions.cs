@@ -46,24 +46,4 @@ internal static class ClientSocketExtensions
             if (type == WebSocketMessageType.Close) return (int)ws.CloseStatus!.Value;
         }
     }
-
-    /// <summary>A probe socket (<c>/ns/probe/name/{name}/ws</c>) keeps its attachment while its object hibernates and
-    /// wakes a new instance with its next message.</summary>
-    public static async Task AssertSurvivesHibernationAsync(this WebSocket ws, SocketHost host, string name)
-    {
-        await ws.SendTextAsync("attach:alice");
-        Assert.Equal("attached", await ws.ReceiveTextAsync("attach ack"));
-        await ws.SendTextAsync("instance");
-        var before = await ws.ReceiveTextAsync("instance before");
-
-        await host.WaitPassivatedAsync("probe", name);
-        Assert.Equal(WebSocketState.Open, ws.State);
-
-        await ws.SendTextAsync("attachment");
-        Assert.Equal("alice", await ws.ReceiveTextAsync("attachment after hibernation"));
-        await ws.SendTextAsync("instance");
-        Assert.NotEqual(before, await ws.ReceiveTextAsync("instance after"));
-        await ws.SendTextAsync("count");
-        Assert.Equal("1", await ws.ReceiveTextAsync("sockets after hibernation"));
-    }
 }

@@ -55,7 +55,7 @@ public sealed class ObjectSocketTests
     {
         await using var host = await SocketHost.StartAsync(objects: o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
         using var ws = await host.ConnectAsync("/ns/probe/name/hib/ws");
-        await ws.AssertSurvivesHibernationAsync(host, "hib");
+        await host.AssertSurvivesHibernationAsync(ws, "hib");
     }
 
     [Fact]

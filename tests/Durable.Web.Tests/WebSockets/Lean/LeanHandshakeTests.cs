@@ -175,7 +175,7 @@ public sealed class LeanHandshakeTests
         Assert.Equal(101, raw.Status);
         Assert.False(raw.Headers.ContainsKey("Server"));
         using var ws = raw.Socket();
-        await ws.AssertSurvivesHibernationAsync(host, "lean-hib");
+        await host.AssertSurvivesHibernationAsync(ws, "lean-hib");
         await ws.SendTextAsync("tags");
         Assert.Equal("red", await ws.ReceiveTextAsync("tags after hibernation"));
         await ws.SendTextAsync("close");
