@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Durable.Hosting;
 using Durable.Web.Edge;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -22,31 +23,38 @@ namespace Durable.Web.WebSockets.Lean;
 /// <c>MapDurableObjects()</c> attached the edge, every connection goes straight to Kestrel.</item>
 /// </list>
 /// </summary>
-internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options)
+internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options, IOptions<HostFilteringOptions> hosts)
 {
-    /// <summary>A head longer than this goes to Kestrel (browsers send ~0.5 KB; Kestrel's own limits are larger).</summary>
-    public const int MaxHeadLength = 8 * 1024;
-
     private ObjectEdge? _edge;
 
     /// <summary>How long the first bytes may take to make a complete head before the connection goes to Kestrel.</summary>
     public TimeSpan PeekTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Starts answering lean upgrades with <paramref name="edge"/> (from <c>MapDurableObjects()</c>).</summary>
+    /// <summary>
+    /// Starts answering lean upgrades with <paramref name="edge"/> (from <c>MapDurableObjects()</c>), unless switched off
+    /// or the app filters hosts (<c>AllowedHosts</c>): that middleware would not see a lean upgrade.
+    /// </summary>
     public void Attach(ObjectEdge edge)
     {
-        if (options.Value.LeanHandshake) Volatile.Write(ref _edge, edge);
+        if (options.Value.LeanHandshake && hosts.Value.AllowedHosts.All(host => host == "*")) Volatile.Write(ref _edge, edge);
     }
 
-    /// <summary>The middleware for one endpoint, before <paramref name="next"/> (its TLS, if any, then HTTP).</summary>
-    public ConnectionDelegate Wrap(ConnectionDelegate next, ListenOptions listen) => connection =>
-        Volatile.Read(ref _edge) is { } edge && (listen.Protocols & HttpProtocols.Http1) != 0
-            ? RunAsync(edge, connection, next)
-            : next(connection);
-
-    private async Task RunAsync(ObjectEdge edge, ConnectionContext connection, ConnectionDelegate next)
+    /// <summary>The middleware for one endpoint, before <paramref name="next"/> (its TLS, if any, then HTTP). Where
+    /// Kestrel limits upgraded connections (<c>MaxConcurrentUpgradedConnections</c>), only its pipeline can count them.</summary>
+    public ConnectionDelegate Wrap(ConnectionDelegate next, ListenOptions listen)
     {
-        var head = await PeekAsync(connection.Transport.Input, edge.Time);
+        var kestrel = listen.KestrelServerOptions.Limits;
+        if (kestrel.MaxConcurrentUpgradedConnections is not null || (listen.Protocols & HttpProtocols.Http1) == 0) return next;
+        var limits = HeadLimits.Within(kestrel);
+        return connection => Volatile.Read(ref _edge) is { } edge
+            ? RunAsync(edge, connection, next, limits, kestrel.RequestHeadersTimeout)
+            : next(connection);
+    }
+
+    private async Task RunAsync(ObjectEdge edge, ConnectionContext connection, ConnectionDelegate next, HeadLimits limits, TimeSpan headersTimeout)
+    {
+        var timeout = PeekTimeout < headersTimeout ? PeekTimeout : headersTimeout;
+        var head = await PeekAsync(connection.Transport.Input, limits, timeout, edge.Time);
         LeanUpgradeClient? client = null;
         var socket = head is null ? null : edge.TryRunLean(head, connection, out client);
         head = null; // this frame lasts as long as the socket; the head's strings need not
@@ -72,9 +80,9 @@ internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options)
     }
 
     /// <summary>Reads until the first bytes decide; consumes nothing. Null: the connection is Kestrel's.</summary>
-    private async Task<UpgradeHead?> PeekAsync(PipeReader input, TimeProvider time)
+    private static async Task<UpgradeHead?> PeekAsync(PipeReader input, HeadLimits limits, TimeSpan within, TimeProvider time)
     {
-        using var timeout = new CancellationTokenSource(PeekTimeout, time);
+        using var timeout = new CancellationTokenSource(within, time);
         while (true)
         {
             ReadResult result;
@@ -87,7 +95,7 @@ internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options)
                 return null;
             }
             var buffer = result.Buffer;
-            var outcome = UpgradeHead.TryParse(buffer, MaxHeadLength, out var head);
+            var outcome = UpgradeHead.TryParse(buffer, limits, out var head);
             if (outcome == PeekOutcome.Incomplete && !result.IsCompleted && !result.IsCanceled)
             {
                 // Nothing consumed, everything examined: the next read waits for more bytes.

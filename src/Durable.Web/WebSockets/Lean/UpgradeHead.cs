@@ -30,8 +30,6 @@ internal enum PeekOutcome
 internal sealed class UpgradeHead
 {
     private const string Prefix = "GET /ns/";
-    private const int MaxHeaders = 100; // Kestrel's default MaxRequestHeaderCount
-    private const int MaxRequestLine = 8 * 1024; // Kestrel's default MaxRequestLineSize
     private static readonly byte[] PrefixBytes = Encoding.ASCII.GetBytes(Prefix);
     private static readonly char[] Whitespace = [' ', '\t'];
     private static readonly byte[] EndOfHead = "\r\n\r\n"u8.ToArray();
@@ -82,9 +80,10 @@ internal sealed class UpgradeHead
     public string Path => Target.IndexOf('?') is >= 0 and var q ? Target[..q] : Target;
 
     /// <summary>Reads <paramref name="buffer"/> (the connection's first bytes) as far as it needs to decide; a head
-    /// longer than <paramref name="limit"/> bytes is <see cref="PeekOutcome.NotLean"/>.</summary>
-    public static PeekOutcome TryParse(ReadOnlySequence<byte> buffer, int limit, out UpgradeHead? head)
+    /// past <paramref name="limits"/> is <see cref="PeekOutcome.NotLean"/>.</summary>
+    public static PeekOutcome TryParse(ReadOnlySequence<byte> buffer, HeadLimits limits, out UpgradeHead? head)
     {
+        var limit = limits.Length;
         head = null;
         Span<byte> start = stackalloc byte[PrefixBytes.Length];
         var prefix = start[..(int)Math.Min(buffer.Length, start.Length)];
@@ -97,10 +96,10 @@ internal sealed class UpgradeHead
         var length = end + EndOfHead.Length;
         // Bytes after the head (a pipelined request, or frames sent before the 101) are Kestrel's to judge.
         if (length != buffer.Length) return PeekOutcome.NotLean;
-        return TryParseHead(bytes[..length], out head) ? PeekOutcome.Upgrade : PeekOutcome.NotLean;
+        return TryParseHead(bytes[..length], limits, out head) ? PeekOutcome.Upgrade : PeekOutcome.NotLean;
     }
 
-    private static bool TryParseHead(ReadOnlySpan<byte> bytes, out UpgradeHead? head)
+    private static bool TryParseHead(ReadOnlySpan<byte> bytes, HeadLimits limits, out UpgradeHead? head)
     {
         head = null;
         // Printable ASCII and tabs only; CR only before LF and LF only after CR (Kestrel refuses the rest or reads it
@@ -114,7 +113,8 @@ internal sealed class UpgradeHead
             return false;
         }
         var lines = Encoding.ASCII.GetString(bytes[..^4]).Split("\r\n");
-        if (!TryParseRequestLine(lines[0], out var target, out var kind) || lines.Length - 1 > MaxHeaders) return false;
+        if (lines[0].Length > limits.RequestLine || lines.Length - 1 > limits.Headers) return false;
+        if (!TryParseRequestLine(lines[0], out var target, out var kind)) return false;
         var headers = new List<KeyValuePair<string, StringValues>>(lines.Length - 1);
         for (var i = 1; i < lines.Length; i++)
         {
@@ -132,7 +132,7 @@ internal sealed class UpgradeHead
     {
         target = "";
         kind = default;
-        if (line.Length > MaxRequestLine || !line.EndsWith(" HTTP/1.1", StringComparison.Ordinal)) return false;
+        if (!line.EndsWith(" HTTP/1.1", StringComparison.Ordinal)) return false;
         target = line[4..^9];
         if (target.Length == 0 || target.AsSpan().ContainsAnyExcept(TargetChars)) return false;
         // The routes' literal segments, exactly as routed: /ns/{namespace}/name/… or /ns/{namespace}/id/….

@@ -8,7 +8,7 @@ namespace Durable.Web.Tests.WebSockets.Lean;
 /// <summary>What the lean handshake takes from a connection's first bytes, and everything it leaves to Kestrel.</summary>
 public sealed class UpgradeHeadTests
 {
-    private const int Limit = LeanHandshake.MaxHeadLength;
+    private static readonly HeadLimits Limits = HeadLimits.Default;
 
     private const string Valid =
         "GET /ns/echo/name/room%201/websocket?x=1 HTTP/1.1\r\n" +
@@ -25,7 +25,7 @@ public sealed class UpgradeHeadTests
     [Fact]
     public void A_plain_upgrade_of_an_object_route_is_taken_with_its_parts()
     {
-        var outcome = UpgradeHead.TryParse(Bytes(Valid), Limit, out var head);
+        var outcome = UpgradeHead.TryParse(Bytes(Valid), Limits, out var head);
 
         Assert.Equal(PeekOutcome.Upgrade, outcome);
         Assert.NotNull(head);
@@ -44,7 +44,7 @@ public sealed class UpgradeHeadTests
     [InlineData("GET /ns/a/name/b HTTP/1.1\r\nhost:x\r\nconnection:upgrade\r\nupgrade:websocket\r\nsec-websocket-version:13\r\nsec-websocket-key:AAAAAAAAAAAAAAAAAAAAAA==\r\ncontent-length: 0\r\n\r\n")]
     [InlineData("GET /ns/a/name/b HTTP/1.1\r\nHost: [::1]:80\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")]
     public void Variants_a_browser_or_client_library_sends_are_taken(string text) =>
-        Assert.Equal(PeekOutcome.Upgrade, UpgradeHead.TryParse(Bytes(text), Limit, out _));
+        Assert.Equal(PeekOutcome.Upgrade, UpgradeHead.TryParse(Bytes(text), Limits, out _));
 
     [Theory]
     [InlineData("POST /ns/echo/name/a/websocket HTTP/1.1", "another method")]
@@ -61,7 +61,7 @@ public sealed class UpgradeHeadTests
     public void Other_request_lines_are_left_to_Kestrel(string requestLine, string why)
     {
         var text = requestLine + "\r\n" + Headers() + "\r\n";
-        Assert.True(UpgradeHead.TryParse(Bytes(text), Limit, out _) == PeekOutcome.NotLean, why);
+        Assert.True(UpgradeHead.TryParse(Bytes(text), Limits, out _) == PeekOutcome.NotLean, why);
     }
 
     [Theory]
@@ -83,7 +83,7 @@ public sealed class UpgradeHeadTests
     public void Handshake_headers_missing_or_wrong_are_left_to_Kestrel(string name, string? value, string why)
     {
         var text = "GET /ns/echo/name/a/websocket HTTP/1.1\r\n" + Headers(name, value) + "\r\n";
-        Assert.True(UpgradeHead.TryParse(Bytes(text), Limit, out _) == PeekOutcome.NotLean, why);
+        Assert.True(UpgradeHead.TryParse(Bytes(text), Limits, out _) == PeekOutcome.NotLean, why);
     }
 
     [Theory]
@@ -105,7 +105,7 @@ public sealed class UpgradeHeadTests
     public void Anything_unusual_among_the_headers_is_left_to_Kestrel(string extra, string why)
     {
         var text = "GET /ns/echo/name/a/websocket HTTP/1.1\r\n" + Headers() + extra + "\r\n";
-        Assert.True(UpgradeHead.TryParse(Bytes(text, Encoding.Latin1), Limit, out _) == PeekOutcome.NotLean, why);
+        Assert.True(UpgradeHead.TryParse(Bytes(text, Encoding.Latin1), Limits, out _) == PeekOutcome.NotLean, why);
     }
 
     [Fact]
@@ -113,23 +113,35 @@ public sealed class UpgradeHeadTests
     {
         var many = string.Concat(Enumerable.Range(0, 100).Select(i => $"X-{i}: v\r\n"));
         var text = "GET /ns/echo/name/a/websocket HTTP/1.1\r\n" + Headers() + many + "\r\n";
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(text), 64 * 1024, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(text), Limits with { Length = 64 * 1024 }, out _));
+    }
+
+    [Fact]
+    public void Kestrel_limits_tighter_than_the_defaults_are_kept()
+    {
+        var kestrel = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits { MaxRequestHeaderCount = 4, MaxRequestLineSize = 20 };
+        var limits = HeadLimits.Within(kestrel);
+
+        Assert.Equal(new HeadLimits(HeadLimits.Default.Length, 20, 4), limits);
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(Valid), limits, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(Valid), limits with { RequestLine = 8192 }, out _));
+        Assert.Equal(PeekOutcome.Upgrade, UpgradeHead.TryParse(Bytes(Valid), limits with { RequestLine = 8192, Headers = 9 }, out _));
     }
 
     [Fact]
     public void Bytes_after_the_head_are_left_to_Kestrel()
     {
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(Valid + "GET / HTTP/1.1\r\n\r\n"), Limit, out _));
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(Valid + "\x81"), Limit, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(Valid + "GET / HTTP/1.1\r\n\r\n"), Limits, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(Valid + "\x81"), Limits, out _));
     }
 
     [Fact]
     public void A_head_over_the_limit_is_left_to_Kestrel_complete_or_not()
     {
-        var padding = "X-Pad: " + new string('a', Limit) + "\r\n";
+        var padding = "X-Pad: " + new string('a', Limits.Length) + "\r\n";
         var text = "GET /ns/echo/name/a/websocket HTTP/1.1\r\n" + Headers() + padding + "\r\n";
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(text), Limit, out _));
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(text[..(Limit + 10)]), Limit, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(text), Limits, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes(text[..(Limits.Length + 10)]), Limits, out _));
     }
 
     [Fact]
@@ -137,7 +149,7 @@ public sealed class UpgradeHeadTests
     {
         var bytes = Encoding.ASCII.GetBytes(Valid);
         for (var length = 0; length < bytes.Length; length++)
-            Assert.True(UpgradeHead.TryParse(new ReadOnlySequence<byte>(bytes, 0, length), Limit, out _) == PeekOutcome.Incomplete, $"{length} bytes");
+            Assert.True(UpgradeHead.TryParse(new ReadOnlySequence<byte>(bytes, 0, length), Limits, out _) == PeekOutcome.Incomplete, $"{length} bytes");
     }
 
     [Fact]
@@ -146,7 +158,7 @@ public sealed class UpgradeHeadTests
         var bytes = Encoding.ASCII.GetBytes(Valid);
         for (var split = 0; split <= bytes.Length; split++)
         {
-            var outcome = UpgradeHead.TryParse(Split(bytes, split), Limit, out var head);
+            var outcome = UpgradeHead.TryParse(Split(bytes, split), Limits, out var head);
             Assert.True(outcome == PeekOutcome.Upgrade, $"split at {split}: {outcome}");
             Assert.Equal("dGhlIHNhbXBsZSBub25jZQ==", head!.Key);
         }
@@ -155,10 +167,10 @@ public sealed class UpgradeHeadTests
     [Fact]
     public void A_head_that_goes_wrong_is_refused_as_soon_as_the_prefix_differs()
     {
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes("GET /healthz"), Limit, out _));
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes("POST"), Limit, out _));
-        Assert.Equal(PeekOutcome.Incomplete, UpgradeHead.TryParse(Bytes("GET /n"), Limit, out _));
-        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes("\x16\x03\x01"), Limit, out _)); // a TLS ClientHello
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes("GET /healthz"), Limits, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes("POST"), Limits, out _));
+        Assert.Equal(PeekOutcome.Incomplete, UpgradeHead.TryParse(Bytes("GET /n"), Limits, out _));
+        Assert.Equal(PeekOutcome.NotLean, UpgradeHead.TryParse(Bytes("\x16\x03\x01"), Limits, out _)); // a TLS ClientHello
     }
 
     private static string Headers(string? replace = null, string? value = null)
