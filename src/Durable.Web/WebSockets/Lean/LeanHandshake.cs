@@ -19,9 +19,12 @@ namespace Durable.Web.WebSockets.Lean;
 /// <item>A lean upgrade is the same to the client and the object as one through Kestrel: the object's FetchAsync gets
 /// the same request, the socket runs in <see cref="WebSocketEdge"/> and a socket for another node's object is relayed
 /// by the same proxy; only the handshake's bytes are written here (<see cref="LeanUpgradeClient"/>).</item>
-/// <item>Off (<see cref="DurableWebSocketOptions.LeanHandshake"/> false), on an endpoint without HTTP/1.1, or before
-/// <c>MapDurableObjects()</c> attached the edge, every connection goes straight to Kestrel.</item>
+/// <item>Off (<see cref="DurableWebSocketOptions.LeanHandshake"/> false), on an endpoint without HTTP/1.1 or whose
+/// upgraded connections Kestrel limits, with host filtering on, or before <c>MapDurableObjects()</c> attached the edge,
+/// every connection goes straight to Kestrel.</item>
 /// </list>
+/// The app's own middleware does not run for a lean upgrade (the node has none before its endpoints; an app that puts
+/// authentication in front of the object routes must switch this off).
 /// </summary>
 internal sealed class LeanHandshake(IOptions<DurableWebSocketOptions> options, IOptions<HostFilteringOptions> hosts)
 {
