@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace Durable.Web.WebSockets.Lean;
 
@@ -24,12 +25,11 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        ReadAsync(pipe.Input.ReadAsync(cancellationToken), buffer);
-
     // Kept small: while a socket is idle this frame waits (a zero-byte read), one per open socket. Completing
-    // synchronously (bytes already there), it allocates nothing.
-    private async ValueTask<int> ReadAsync(ValueTask<ReadResult> read, Memory<byte> buffer) => Take(await read, buffer.Span);
+    // synchronously (bytes already there) it allocates nothing, and a busy socket reuses pooled frames.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Take(await pipe.Input.ReadAsync(cancellationToken), buffer.Span);
 
     private int Take(ReadResult result, Span<byte> buffer)
     {
@@ -50,8 +50,13 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        await pipe.Output.WriteAsync(buffer, cancellationToken);
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var flush = pipe.Output.WriteAsync(buffer, cancellationToken);
+        return flush.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitFlushAsync(flush);
+    }
+
+    private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => await flush;
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
