@@ -89,14 +89,14 @@ internal sealed class UpgradeHead
         var prefix = start[..(int)Math.Min(buffer.Length, start.Length)];
         buffer.Slice(0, prefix.Length).CopyTo(prefix);
         if (!PrefixBytes.AsSpan().StartsWith(prefix)) return PeekOutcome.NotLean;
-        var window = buffer.Length > limit ? buffer.Slice(0, limit) : buffer;
-        ReadOnlySpan<byte> bytes = window.IsSingleSegment ? window.FirstSpan : window.ToArray();
-        var end = bytes.IndexOf(EndOfHead);
-        if (end < 0) return buffer.Length >= limit ? PeekOutcome.NotLean : PeekOutcome.Incomplete;
-        var length = end + EndOfHead.Length;
+        // Searched in place: a head that trickles in is looked at again on every read, but copied only once complete.
+        var reader = new SequenceReader<byte>(buffer.Length > limit ? buffer.Slice(0, limit) : buffer);
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> _, EndOfHead, advancePastDelimiter: true))
+            return buffer.Length >= limit ? PeekOutcome.NotLean : PeekOutcome.Incomplete;
         // Bytes after the head (a pipelined request, or frames sent before the 101) are Kestrel's to judge.
-        if (length != buffer.Length) return PeekOutcome.NotLean;
-        return TryParseHead(bytes[..length], limits, out head) ? PeekOutcome.Upgrade : PeekOutcome.NotLean;
+        if (reader.Consumed != buffer.Length) return PeekOutcome.NotLean;
+        ReadOnlySpan<byte> bytes = buffer.IsSingleSegment ? buffer.FirstSpan : buffer.ToArray();
+        return TryParseHead(bytes, limits, out head) ? PeekOutcome.Upgrade : PeekOutcome.NotLean;
     }
 
     private static bool TryParseHead(ReadOnlySpan<byte> bytes, HeadLimits limits, out UpgradeHead? head)
