@@ -71,8 +71,9 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         finally
         {
             request.Dispose();
-            // Accepted, then the object failed or answered something else: the socket never opened.
-            if (!accepted && upgrade.Socket is { } socket) runtime.Sockets.Remove(socket);
+            // The object failed, answered something else, or the client left (maybe before the object accepted): the
+            // socket never opened.
+            if (!accepted) upgrade.Abandon(runtime.Sockets);
         }
     }
 
@@ -81,8 +82,7 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         var upgrade = await upgrading!;
         upgrading = null; // this frame lives as long as the socket; the finished upgrade task (~130 bytes) need not
         if (upgrade is null) return;
-        // No subprotocol: an object does not choose one (a relayed socket gets the owner's, see WebSocketProxy).
-        using var ws = await client.AcceptAsync(subProtocol: null, Options.KeepAliveInterval);
+        using var ws = await AcceptAsync(client, upgrade);
         var connection = new SocketConnection(ws);
         if (upgrade.Socket is not { } socket)
         {
@@ -112,6 +112,21 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
             runtime.Metrics.SocketClosed(closeCode);
             Log.Closed(logger, socket.Owner.Id, closeCode);
             await connection.WhenDrainedAsync().WaitAsync(CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
+    private async Task<WebSocket> AcceptAsync(IUpgradeClient client, WebSocketUpgrade upgrade)
+    {
+        try
+        {
+            // No subprotocol: an object does not choose one (a relayed socket gets the owner's, see WebSocketProxy).
+            return await client.AcceptAsync(subProtocol: null, Options.KeepAliveInterval);
+        }
+        catch
+        {
+            upgrade.Abandon(runtime.Sockets);
+            throw;
         }
     }
 

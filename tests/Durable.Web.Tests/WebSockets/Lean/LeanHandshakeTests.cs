@@ -167,6 +167,26 @@ public sealed class LeanHandshakeTests
         Assert.Contains("AcceptWebSocket", body.RootElement.GetProperty("error").GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_client_gone_during_the_objects_accept_leaves_no_socket_behind(bool lean)
+    {
+        await using var host = await SocketHost.StartAsync(sockets: o => o.LeanHandshake = lean);
+        var raw = await RawUpgrade.ConnectAsync(host.Address);
+        await raw.SendAsync(RawUpgrade.Head("/ns/probe/name/gone/slow-ws"));
+        raw.Reset();
+
+        await Task.Delay(600); // the object's accept has finished by now
+        var counts = new List<string>();
+        for (var i = 0; i < 100 && counts.LastOrDefault() != "0"; i++)
+        {
+            counts.Add(await host.Client.GetStringAsync("/ns/probe/name/gone/count"));
+            await Task.Delay(50);
+        }
+        Assert.True(counts[^1] == "0", $"sockets seen: {string.Join(",", counts)}");
+    }
+
     [Fact]
     public async Task A_lean_socket_survives_hibernation_with_its_attachment_and_is_counted()
     {

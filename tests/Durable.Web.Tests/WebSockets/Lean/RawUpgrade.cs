@@ -98,6 +98,13 @@ internal sealed class RawUpgrade : IAsyncDisposable
     public static string ExpectedAccept =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(Key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
+    /// <summary>Drops the connection with a reset, as a client that vanishes does.</summary>
+    public void Reset()
+    {
+        _client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        _client.Close();
+    }
+
     public ValueTask DisposeAsync()
     {
         _client.Dispose();
