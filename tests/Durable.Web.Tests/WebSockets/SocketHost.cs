@@ -14,8 +14,10 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
     public ObjectRuntime Runtime => Services.GetRequiredService<ObjectRuntime>();
 
     public static async Task<SocketHost> StartAsync(
-        Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null)
+        Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null,
+        Action<IServiceCollection>? services = null)
     {
+        var configure = services;
         return new SocketHost(await StartAppAsync(
             o =>
             {
@@ -26,6 +28,7 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
             {
                 if (sockets is not null) services.Configure(sockets);
                 services.AddDurableEdge();
+                configure?.Invoke(services);
             },
             storage,
             app => app.MapSampleSite()));

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Durable.Web.WebSockets.Lean;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Durable.Web.Tests.WebSockets.Lean;
 
@@ -222,6 +223,46 @@ public sealed class LeanHandshakeTests
         await ws.SendAsync(new byte[2048], WebSocketMessageType.Binary, true, CancellationToken.None);
 
         Assert.Equal(1009, await ws.ReceiveCloseAsync("close for a message over the limit"));
+    }
+
+    [Fact]
+    public async Task Stopping_the_node_ends_a_lean_socket_as_it_ends_one_through_Kestrel()
+    {
+        var host = await SocketHost.StartAsync(
+            objects: o => o.ShutdownTimeout = TimeSpan.FromSeconds(1),
+            services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1)));
+        host.Services.GetRequiredService<LeanHandshake>().PeekTimeout = TimeSpan.FromMilliseconds(100);
+        await using var lean = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/echo/name/stop-lean/websocket"));
+        await using var kestrel = await RawUpgrade.ConnectAsync(host.Address);
+        var head = RawUpgrade.Head("/ns/echo/name/stop-kestrel/websocket");
+        await kestrel.SendAsync(head[..20]);
+        await Task.Delay(400); // past the peek timeout: Kestrel answers
+        await kestrel.SendAsync(head[20..]);
+        await kestrel.ReadHeadAsync();
+        Assert.False(lean.Headers.ContainsKey("Server"));
+        Assert.Equal("Kestrel", kestrel.Headers["Server"]);
+        using var a = lean.Socket();
+        using var b = kestrel.Socket();
+
+        var stopping = host.DisposeAsync().AsTask();
+        var ends = await Task.WhenAll(EndAsync(a), EndAsync(b));
+        await stopping;
+
+        Assert.Equal(ends[1], ends[0]);
+    }
+
+    /// <summary>How the server ended the socket: a close frame (code, reason), or the connection dropped.</summary>
+    private static async Task<string> EndAsync(WebSocket ws)
+    {
+        try
+        {
+            var (type, text) = await ws.ReceiveAsync("the socket's end while the node stops", 20_000);
+            return $"{type} {text}";
+        }
+        catch (WebSocketException error)
+        {
+            return $"dropped ({error.WebSocketErrorCode})";
+        }
     }
 
     private static async Task AssertEchoesAsync(RawUpgrade raw, string text)
