@@ -64,13 +64,16 @@ public sealed class DurableObjectState
             if (tag.Length > 256) throw new ArgumentException($"A socket tag has at most 256 characters; '{tag[..16]}…' has {tag.Length}.", nameof(tags));
         }
         var sockets = _activation.Runtime.Sockets;
-        upgrade.Socket = sockets.TryAdd(Id, tagArray);
-        if (upgrade.Socket is null)
+        if (sockets.TryAdd(Id, tagArray) is { } socket)
+        {
+            _activation.Runtime.Metrics.SocketAccepted();
+            upgrade.Accept(socket, sockets);
+        }
+        else
         {
             upgrade.Rejection = $"object has {sockets.Options.MaxSocketsPerObject} sockets, its limit";
             _activation.Runtime.Metrics.SocketRefused();
         }
-        else _activation.Runtime.Metrics.SocketAccepted();
         return new HttpResponseMessage(HttpStatusCode.SwitchingProtocols) { RequestMessage = request };
     }
 

@@ -49,7 +49,8 @@ internal abstract class TestNode : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        // An address (not Listen()), so that the edge's endpoint defaults (the lean WebSocket handshake) apply as in the node.
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         var durable = builder.Services.AddDurableObjects(o =>
         {
             o.AddSamples();

@@ -75,7 +75,7 @@ internal sealed partial class ObjectEdge(
                 return;
             }
             await (context.WebSockets.IsWebSocketRequest
-                ? webSockets.FetchAsync(context, id, request, forwarded)
+                ? webSockets.FetchAsync(new HttpUpgradeClient(context), id, request, forwarded)
                 : FetchObjectAsync(context, id, request, forwarded));
         }
         catch (Exception error) when (context.RequestAborted.IsCancellationRequested)
@@ -195,10 +195,11 @@ internal sealed partial class ObjectEdge(
         }
     }
 
-    private void LogError(HttpContext context, EdgeError error, DurableObjectId? id, Exception? exception)
+    private void LogError(HttpContext context, EdgeError error, DurableObjectId? id, Exception? exception) =>
+        LogError(context.Request.Method, context.Request.Path.Value ?? "", error, id, exception);
+
+    private void LogError(string method, string path, EdgeError error, DurableObjectId? id, Exception? exception)
     {
-        var method = context.Request.Method;
-        var path = context.Request.Path.Value ?? "";
         var serverFault = error.Status >= StatusCodes.Status500InternalServerError;
         // Only an exception the object did not expect carries its stack; the runtime's refusals are self-explaining.
         var detail = error.Code is "object_error" or "internal_error" or "instantiation_failed" ? exception : null;

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 
 namespace Durable.Web.Edge;
 
@@ -22,7 +23,12 @@ internal static class ObjectRequests
         ["Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The object's request; null with <paramref name="error"/> when the path cannot be an object URI.</summary>
-    public static HttpRequestMessage? Create(HttpContext context, string pathAndQuery, out string error)
+    public static HttpRequestMessage? Create(HttpContext context, string pathAndQuery, out string error) =>
+        Create(context.Request.Method, pathAndQuery, context.Request.Headers, HasBody(context) ? context.Request.Body : null, out error);
+
+    /// <summary>The object's request from a request's parts (the lean WebSocket handshake has no <see cref="HttpContext"/>).</summary>
+    public static HttpRequestMessage? Create(
+        string method, string pathAndQuery, IEnumerable<KeyValuePair<string, StringValues>> headers, Stream? body, out string error)
     {
         error = "";
         if (!Uri.TryCreate(BaseAddress + pathAndQuery, UriKind.Absolute, out var uri))
@@ -30,10 +36,9 @@ internal static class ObjectRequests
             error = $"'{pathAndQuery}' is not a valid object path.";
             return null;
         }
-        var http = context.Request;
-        var message = new HttpRequestMessage(HttpMethod.Parse(http.Method), uri);
-        HttpContent? content = HasBody(context) ? new StreamContent(http.Body) : null;
-        foreach (var (name, values) in http.Headers)
+        var message = new HttpRequestMessage(HttpMethod.Parse(method), uri);
+        HttpContent? content = body is null ? null : new StreamContent(body);
+        foreach (var (name, values) in headers)
         {
             if (HopByHopHeaders.Contains(name)) continue;
             if (ContentHeaders.Contains(name))

@@ -55,20 +55,7 @@ public sealed class ObjectSocketTests
     {
         await using var host = await SocketHost.StartAsync(objects: o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
         using var ws = await host.ConnectAsync("/ns/probe/name/hib/ws");
-        await ws.SendTextAsync("attach:alice");
-        Assert.Equal("attached", await ws.ReceiveTextAsync("attach ack"));
-        await ws.SendTextAsync("instance");
-        var before = await ws.ReceiveTextAsync("instance before");
-
-        await host.WaitPassivatedAsync("probe", "hib");
-        Assert.Equal(WebSocketState.Open, ws.State);
-
-        await ws.SendTextAsync("attachment");
-        Assert.Equal("alice", await ws.ReceiveTextAsync("attachment after hibernation"));
-        await ws.SendTextAsync("instance");
-        Assert.NotEqual(before, await ws.ReceiveTextAsync("instance after"));
-        await ws.SendTextAsync("count");
-        Assert.Equal("1", await ws.ReceiveTextAsync("sockets after hibernation"));
+        await host.AssertSurvivesHibernationAsync(ws, "hib");
     }
 
     [Fact]

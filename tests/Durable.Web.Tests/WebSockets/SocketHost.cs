@@ -14,8 +14,10 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
     public ObjectRuntime Runtime => Services.GetRequiredService<ObjectRuntime>();
 
     public static async Task<SocketHost> StartAsync(
-        Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null)
+        Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null,
+        Action<IServiceCollection>? services = null)
     {
+        var configure = services;
         return new SocketHost(await StartAppAsync(
             o =>
             {
@@ -26,6 +28,7 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
             {
                 if (sockets is not null) services.Configure(sockets);
                 services.AddDurableEdge();
+                configure?.Invoke(services);
             },
             storage,
             app => app.MapSampleSite()));
@@ -56,6 +59,25 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
         }
     }
 
+    /// <summary>A probe socket (<c>/ns/probe/name/{name}/ws</c>) keeps its attachment while its object hibernates and
+    /// wakes a new instance with its next message.</summary>
+    public async Task AssertSurvivesHibernationAsync(WebSocket ws, string name)
+    {
+        await ws.SendTextAsync("attach:alice");
+        Assert.Equal("attached", await ws.ReceiveTextAsync("attach ack"));
+        await ws.SendTextAsync("instance");
+        var before = await ws.ReceiveTextAsync("instance before");
+
+        await WaitPassivatedAsync("probe", name);
+        Assert.Equal(WebSocketState.Open, ws.State);
+
+        await ws.SendTextAsync("attachment");
+        Assert.Equal("alice", await ws.ReceiveTextAsync("attachment after hibernation"));
+        await ws.SendTextAsync("instance");
+        Assert.NotEqual(before, await ws.ReceiveTextAsync("instance after"));
+        await ws.SendTextAsync("count");
+        Assert.Equal("1", await ws.ReceiveTextAsync("sockets after hibernation"));
+    }
 }
 
 /// <summary>Connects a <see cref="PhoenixClient"/> to a test node.</summary>

@@ -25,6 +25,11 @@ public sealed class SocketProbe(DurableObjectState state) : DurableObject
             case "/accept-then-404":
                 state.AcceptWebSocket(request);
                 return new HttpResponseMessage(System.Net.HttpStatusCode.NotFound);
+            case "/slow-ws":
+                await Task.Delay(500);
+                return state.AcceptWebSocket(request);
+            case "/switch-without-accept":
+                return new HttpResponseMessage(System.Net.HttpStatusCode.SwitchingProtocols);
             case "/count":
                 return new HttpResponseMessage { Content = new StringContent(state.GetWebSockets().Count.ToString()) };
             case "/broadcast":
