@@ -34,8 +34,14 @@ rm -rf "$DATA"/durable.db*; start_node
 echo "rss_idle_kb            $(rss_kb)"
 printf '%-22s ' "create_${MEMOBJS}obj"; node bench/edge/touch.mjs POST counter m /increment "$MEMOBJS" "$CONNS"
 echo "rss_after_${MEMOBJS}obj_kb $(rss_kb)"
+sleep 15   # as the anchor's rss_after_10000obj_idle15s: the node's idle trimmer runs after 10 s without requests
+echo "rss_after_${MEMOBJS}obj_idle15s_kb $(rss_kb)"
 stop_node
 
 printf '%-22s ' coldstart; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- dotnet "$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db"
+# COLD_PUBLISHED=<dir>: also the cold start of a published node there (e.g. self-contained ReadyToRun composite, README)
+if [[ -n "${COLD_PUBLISHED:-}" ]]; then
+  printf '%-22s ' coldstart_published; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- "$COLD_PUBLISHED/Durable.Web" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf "$DATA"
