@@ -37,7 +37,7 @@ public static class DurableObjectsBuilderClusterExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
 
-        services.TryAddSingleton(sp => new ClusterStore(NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ConnectionString!)));
+        services.TryAddSingleton(sp => ClusterStore.Create(sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         services.TryAddSingleton(sp => new ShardLeaseManager(
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.NodeId is { Length: > 0 } id ? new NodeId(id) : NodeId.New(),

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Durable.Cluster.Hosting;
+using Durable.Storage.Postgres;
 using Npgsql;
 using NpgsqlTypes;
 using Polly;
@@ -23,6 +25,14 @@ internal sealed partial class ClusterStore : IAsyncDisposable
 
     private readonly ResiliencePipeline _retry;
     private long _retries;
+
+    /// <summary>
+    /// The store on <see cref="ClusterOptions.ConnectionString"/>. A transaction left open by a paused node (its heartbeat's
+    /// lease-row locks, the allocator's lock) is ended by the server after half a lease TTL, so the nodes taking over its
+    /// shards are never stalled behind it; the other nodes' leases, renewed every heartbeat, outlast that wait.
+    /// </summary>
+    public static ClusterStore Create(ClusterOptions options) => new(NpgsqlDataSource.Create(
+        PostgresSessions.WithIdleInTransactionTimeout(options.ConnectionString!, options.LeaseTtl / 2)));
 
     public ClusterStore(NpgsqlDataSource dataSource)
     {

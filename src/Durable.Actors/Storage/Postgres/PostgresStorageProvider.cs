@@ -47,13 +47,18 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
         WHERE object_key = $1 AND EXISTS (SELECT 1 FROM journal WHERE object_key = $1 AND seq = $2 AND payload = $4)
         """;
 
+    /// <summary>How long the server lets a transaction of ours wait on this process between statements (see
+    /// <see cref="PostgresSessions"/>); a commit needs milliseconds.</summary>
+    internal static readonly TimeSpan IdleInTransactionTimeout = TimeSpan.FromSeconds(2);
+
     private readonly NpgsqlDataSource _dataSource;
 
     public PostgresStorageProvider(
         PostgresStorageOptions options, TimeProvider? time = null, ILogger<PostgresStorageProvider>? logger = null, IJournalFence? fence = null)
         : base(options, time, logger, fence)
     {
-        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(
+            PostgresSessions.WithIdleInTransactionTimeout(options.ConnectionString, IdleInTransactionTimeout));
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 32;
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         Location = $"{builder.Host}:{builder.Port}/{builder.Database}";
