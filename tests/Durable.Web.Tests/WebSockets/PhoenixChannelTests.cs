@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Durable.Web.Tests.WebSockets;
 
@@ -126,21 +127,26 @@ public sealed class PhoenixChannelTests
     [Fact]
     public async Task Silent_socket_is_closed_after_the_heartbeat_timeout()
     {
-        await using var host = await SocketHost.StartAsync(sockets: s => s.PhoenixHeartbeatTimeout = TimeSpan.FromMilliseconds(400));
+        // Virtual time: the sweep and the sockets' last-seen stamps run on the runtime's clock, so only Advance moves them.
+        var clock = new Durable.TestKit.VirtualClock();
+        await using var host = await SocketHost.StartAsync(
+            sockets: s => s.PhoenixHeartbeatTimeout = TimeSpan.FromMilliseconds(400),
+            services: services => services.AddSingleton<TimeProvider>(clock));
         using var live = await PhoenixClient.ConnectAsync(host);
         using var silent = await PhoenixClient.ConnectAsync(host);
-        var beats = Task.Run(async () =>
+
+        for (var i = 0; i < 4; i++)
         {
-            for (var i = 0; i < 12; i++)
-            {
-                var @ref = await live.SendAsync(null, "phoenix", "heartbeat");
-                await live.ReplyAsync(@ref, "heartbeat reply");
-                await Task.Delay(100);
-            }
-        });
+            // A beat every 300 ms of virtual time keeps the live socket within the 400 ms timeout.
+            clock.Advance(TimeSpan.FromMilliseconds(300));
+            var @ref = await live.SendAsync(null, "phoenix", "heartbeat");
+            await live.ReplyAsync(@ref, "heartbeat reply");
+        }
+
         Assert.Equal(WebSocketCloseCodes.GoingAway, await silent.Socket.ReceiveCloseAsync("heartbeat timeout close"));
-        await beats;
         Assert.Equal(WebSocketState.Open, live.Socket.State);
+        var last = await live.SendAsync(null, "phoenix", "heartbeat");
+        await live.ReplyAsync(last, "heartbeat reply after the silent socket was closed");
     }
 
     [Fact]
