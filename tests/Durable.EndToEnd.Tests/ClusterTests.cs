@@ -153,7 +153,10 @@ public sealed class ClusterTests
         await Task.WhenAll(load);
         Assert.InRange(third, 330, 345);
         Assert.True(joined.Elapsed < TimeSpan.FromSeconds(20), $"the third node had {third} shards after 20 s");
-        Assert.True(longestOutage.Values.DefaultIfEmpty(0).Max() < 3, $"a counter failed for {longestOutage.Values.DefaultIfEmpty(0).Max():0.00} s");
+        // A handoff drains, passivates and releases within its timeout (10 s) and typically takes 40-330 ms a shard; the
+        // bound here is one lease TTL, well under a failover (2 x TTL + 1 s), with room for a loaded CI machine.
+        var worst = longestOutage.Values.DefaultIfEmpty(0).Max();
+        Assert.True(worst < ClusterNodes.LeaseTtl.TotalSeconds, $"a counter failed for {worst:0.00} s during the join");
     }
 
     [Fact]
