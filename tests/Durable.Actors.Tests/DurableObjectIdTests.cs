@@ -115,3 +115,42 @@ public class DurableObjectIdTests
     private static Task<DurableTestRuntime> StartWithSecret(string secret) =>
         Kit.StartAsync(services: s => s.Configure<Hosting.DurableIdOptions>(o => o.Secret = secret));
 }
+
+/// <summary>Ids are stored (journal keys, bookmarks): their derivation must never change between versions.</summary>
+public sealed class IdDerivationTests
+{
+    [Fact]
+    public void Name_ids_are_the_documented_hmac_derivation_on_every_thread()
+    {
+        var secret = System.Text.Encoding.UTF8.GetBytes("a shared test secret of enough length");
+        var codec = new Durable.Internal.IdCodec(secret);
+        var expected = Derive(secret, "counter", "alice");
+
+        Assert.Equal(expected, codec.FromName("counter", "alice").ToString());
+        var others = Enumerable.Range(0, 4).Select(_ => Task.Run(() => codec.FromName("counter", "alice").ToString())).ToArray();
+        Assert.All(Task.WhenAll(others).GetAwaiter().GetResult(), id => Assert.Equal(expected, id));
+        // A second codec on the same thread (another secret) does not reuse the first one's keys.
+        Assert.NotEqual(expected, new Durable.Internal.IdCodec(System.Text.Encoding.UTF8.GetBytes("another secret entirely, also long")).FromName("counter", "alice").ToString());
+        Assert.Equal(expected, codec.FromName("counter", "alice").ToString());
+        Assert.Equal(expected, codec.Parse("counter", expected).ToString());
+    }
+
+    // nameKey = HMAC(secret, "durable/id/name"), macKey = HMAC(secret, "durable/id/mac"); framed = be32(len(ns)) ns payload;
+    // id = HMAC(nameKey, framed(ns, name))[..16] ++ HMAC(macKey, framed(ns, first half))[..16], lowercase hex.
+    private static string Derive(byte[] secret, string ns, string name)
+    {
+        var nameKey = System.Security.Cryptography.HMACSHA256.HashData(secret, "durable/id/name"u8);
+        var macKey = System.Security.Cryptography.HMACSHA256.HashData(secret, "durable/id/mac"u8);
+        var first = System.Security.Cryptography.HMACSHA256.HashData(nameKey, Framed(ns, System.Text.Encoding.UTF8.GetBytes(name)))[..16];
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(macKey, Framed(ns, first))[..16];
+        return Convert.ToHexStringLower([.. first, .. mac]);
+    }
+
+    private static byte[] Framed(string ns, byte[] payload)
+    {
+        var nsBytes = System.Text.Encoding.UTF8.GetBytes(ns);
+        var length = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, nsBytes.Length);
+        return [.. length, .. nsBytes, .. payload];
+    }
+}
