@@ -77,6 +77,49 @@ public sealed class ClusterSocketTests
     }
 
     [Fact]
+    public async Task Sockets_whose_shard_moves_to_a_joining_node_are_told_to_reconnect_and_the_others_stay_open()
+    {
+        await using var cluster = await ClusterNodes.StartAsync(2);
+        var sockets = new List<(string Name, int Owner, ClientWebSocket Socket)>();
+        try
+        {
+            // 24 objects over 1,024 shards: a third of the shards move to the new node, so some of these do and some
+            // do not (all staying has probability (2/3)^24, about 6e-5).
+            foreach (var name in Enumerable.Range(0, 24).Select(i => $"move{i}"))
+            {
+                var owner = await cluster.OwnerOfAsync("echo", name);
+                var socket = await ConnectAsync(cluster.Nodes[owner], $"/ns/echo/name/{name}/websocket");
+                sockets.Add((name, owner, socket));
+                await socket.SendTextAsync("before");
+                Assert.Equal("before", await socket.ReceiveTextAsync($"an echo on {name} before the join"));
+            }
+
+            await cluster.AddNodeAsync();
+            await cluster.WaitAllocatedAsync(3, TimeSpan.FromSeconds(30));
+
+            var moved = 0;
+            foreach (var (name, before, socket) in sockets)
+            {
+                if (await cluster.OwnerOfAsync("echo", name) != before)
+                {
+                    moved++;
+                    Assert.Equal(1012, await socket.ReceiveCloseAsync($"1012 on {name}, whose shard left node {before}"));
+                }
+                else
+                {
+                    await socket.SendTextAsync("after");
+                    Assert.Equal("after", await socket.ReceiveTextAsync($"an echo on {name}, whose shard stayed on node {before}"));
+                }
+            }
+            Assert.InRange(moved, 1, sockets.Count - 1);
+        }
+        finally
+        {
+            foreach (var (_, _, socket) in sockets) socket.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_phoenix_broadcast_reaches_subscribers_on_all_three_nodes()
     {
         await using var cluster = await ClusterNodes.StartAsync(3);
