@@ -145,7 +145,7 @@ public sealed class ClusterTests
             var nodes = status.GetProperty("nodes").EnumerateArray().ToList();
             third = nodes.FirstOrDefault(n => n.GetProperty("url").GetString() == cluster.Nodes[2].Address.ToString().TrimEnd('/'))
                 is { ValueKind: System.Text.Json.JsonValueKind.Object } me ? me.GetProperty("shards").GetInt32() : 0;
-            if (third >= 330 && status.GetProperty("rebalancing").GetInt32() == 0) break;
+            if (third >= 330 && status.GetProperty("balanced").GetBoolean()) break;
             await Task.Delay(100);
         }
         await Task.Delay(1000);

@@ -18,6 +18,28 @@ internal sealed record ShardMap(ImmutableArray<ShardMap.Owner> Owners, Immutable
 
     public int ShardsOf(NodeId node) => Owners.Count(o => o.Live && o.Node == node);
 
+    /// <summary>
+    /// Every shard owned, none moving, and the up nodes' shard counts at most one apart: the state the allocator leaves
+    /// alone. <see cref="Rebalancing"/> alone can read 0 between two allocation rounds while a join is still being
+    /// spread (each round moves at most <c>MaxSimultaneousHandoffs</c> shards).
+    /// </summary>
+    public bool Balanced
+    {
+        get
+        {
+            if (Unassigned > 0 || Rebalancing > 0) return false;
+            int? most = null, least = null;
+            foreach (var member in Nodes)
+            {
+                if (!member.Up) continue;
+                var count = ShardsOf(member.Id);
+                most = Math.Max(most ?? count, count);
+                least = Math.Min(least ?? count, count);
+            }
+            return most - least <= 1;
+        }
+    }
+
     /// <summary>The live owner of <paramref name="shard"/> and its URL, or null while the shard is unassigned.</summary>
     public (NodeId Node, string Url)? OwnerOf(ShardId shard)
     {

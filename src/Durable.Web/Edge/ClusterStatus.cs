@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Durable.Web.Edge;
 
-/// <summary>GET <c>/cluster</c>: <c>{"node", "shards", "unassigned", "rebalancing", "nodes": [{"id", "url",
+/// <summary>GET <c>/cluster</c>: <c>{"node", "shards", "unassigned", "rebalancing", "balanced", "nodes": [{"id", "url",
 /// "lastHeartbeat", "status": "up"|"down", "shards"}]}</c> from this node's newest shard map.</summary>
 internal static class ClusterStatus
 {
@@ -17,6 +17,7 @@ internal static class ClusterStatus
             shards = node.Leases.Shards,
             unassigned = map.Unassigned,
             rebalancing = map.Rebalancing,
+            balanced = map.Balanced,
             nodes = map.Nodes.Select(n => new
             {
                 id = n.Id.Value,
