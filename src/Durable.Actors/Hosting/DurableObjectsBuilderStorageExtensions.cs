@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Durable.Configuration;
 using Durable.Hosting;
 using Durable.Storage;
@@ -20,7 +21,8 @@ public static class DurableObjectsBuilderStorageExtensions
         return builder.UseStorage(static sp => new SqliteStorageProvider(
             sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value,
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<SqliteStorageProvider>>()));
+            sp.GetService<ILogger<SqliteStorageProvider>>(),
+            sp.GetService<IMeterFactory>()));
     }
 
     public static DurableObjectsBuilder UseSqliteStorage(this DurableObjectsBuilder builder, string path)
@@ -37,7 +39,8 @@ public static class DurableObjectsBuilderStorageExtensions
             sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value,
             sp.GetService<TimeProvider>(),
             sp.GetService<ILogger<PostgresStorageProvider>>(),
-            sp.GetService<IJournalFence>()));
+            sp.GetService<IJournalFence>(),
+            sp.GetService<IMeterFactory>()));
     }
 
     public static DurableObjectsBuilder UsePostgresStorage(this DurableObjectsBuilder builder, string connectionString)

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using Durable.Hosting;
 using Durable.Storage;
 using Durable.Storage.Journal;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Durable.Actors.Tests.Storage;
 
@@ -10,7 +12,8 @@ public abstract class JournalConformanceTests : StorageConformanceTests
 {
     protected override IDurableStorageProvider NewProvider() => NewJournalProvider();
 
-    private protected abstract JournalStorageProvider NewJournalProvider(Action<JournalStorageOptions>? configure = null, TimeProvider? time = null);
+    private protected abstract JournalStorageProvider NewJournalProvider(
+        Action<JournalStorageOptions>? configure = null, TimeProvider? time = null, IMeterFactory? meters = null);
 
     private protected abstract Task OverwritePayloadAsync(JournalStorageProvider provider, ObjectKey key, long seq, byte[] payload, bool snapshot = false);
 
@@ -25,6 +28,38 @@ public abstract class JournalConformanceTests : StorageConformanceTests
     {
         await provider.OpenAsync(CancellationToken.None);
         return provider;
+    }
+
+    [Fact]
+    public async Task Each_group_commit_is_measured_once_with_its_batch_count_and_duration()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        long groups = 0, batches = 0, timed = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            // Only this test's factory: other tests' providers commit at the same time.
+            if (instrument.Meter.Scope == meters && instrument.Name.StartsWith("durable.storage.group", StringComparison.Ordinal))
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref groups, value));
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => Interlocked.Add(ref batches, value));
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            if (value >= 0) Interlocked.Increment(ref timed);
+        });
+        listener.Start();
+        await using var provider = await OpenAsync(NewJournalProvider(meters: meters));
+        var keys = Enumerable.Range(0, 40).Select(i => new ObjectKey("script", $"{Name}-{i}")).ToList();
+        foreach (var key in keys) await provider.LoadAsync(key, CancellationToken.None);
+
+        for (var seq = 1; seq <= 2; seq++)
+            await Task.WhenAll(keys.Select(key => provider.AppendAsync(key, Put(seq, "k", seq), CancellationToken.None)));
+
+        Assert.Equal(80, Interlocked.Read(ref batches));
+        Assert.InRange(Interlocked.Read(ref groups), 2, 80);
+        Assert.Equal(Interlocked.Read(ref groups), Interlocked.Read(ref timed));
     }
 
     [Fact]

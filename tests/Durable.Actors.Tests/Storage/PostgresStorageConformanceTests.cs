@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Durable.Hosting;
 using Durable.Storage;
 using Durable.Storage.Journal;
@@ -33,11 +34,12 @@ public sealed class PostgresStorageConformanceTests : JournalConformanceTests
         await command.ExecuteNonQueryAsync();
     }
 
-    private protected override JournalStorageProvider NewJournalProvider(Action<JournalStorageOptions>? configure = null, TimeProvider? time = null)
+    private protected override JournalStorageProvider NewJournalProvider(
+        Action<JournalStorageOptions>? configure = null, TimeProvider? time = null, IMeterFactory? meters = null)
     {
         var options = new PostgresStorageOptions { ConnectionString = _connectionString };
         configure?.Invoke(options);
-        return new PostgresStorageProvider(options, time);
+        return new PostgresStorageProvider(options, time, meters: meters);
     }
 
     private protected override Task OverwritePayloadAsync(JournalStorageProvider provider, ObjectKey key, long seq, byte[] payload, bool snapshot = false) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Durable.Hosting;
 using Durable.Storage;
 using Durable.Storage.Journal;
@@ -11,11 +12,12 @@ public sealed class SqliteStorageConformanceTests : JournalConformanceTests
 
     private string DatabasePath => Path.Combine(_directory, "nested", "durable.db");
 
-    private protected override JournalStorageProvider NewJournalProvider(Action<JournalStorageOptions>? configure = null, TimeProvider? time = null)
+    private protected override JournalStorageProvider NewJournalProvider(
+        Action<JournalStorageOptions>? configure = null, TimeProvider? time = null, IMeterFactory? meters = null)
     {
         var options = new SqliteStorageOptions { Path = DatabasePath };
         configure?.Invoke(options);
-        return new SqliteStorageProvider(options, time);
+        return new SqliteStorageProvider(options, time, meters: meters);
     }
 
     private protected override Task OverwritePayloadAsync(JournalStorageProvider provider, ObjectKey key, long seq, byte[] payload, bool snapshot = false)

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Durable.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +27,7 @@ namespace Durable.Storage.Journal;
 public abstract partial class JournalStorageProvider : IDurableStorageProvider
 {
     private readonly JournalStorageOptions _options;
+    private readonly JournalMetrics? _metrics;
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
     private readonly Channel<ObjectKey> _snapshotRequests = Channel.CreateUnbounded<ObjectKey>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<ObjectKey, SnapshotTracker> _trackers = new();
@@ -32,9 +35,11 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
     private Task? _snapshotter;
     private int _disposed;
 
-    private protected JournalStorageProvider(JournalStorageOptions options, TimeProvider? time, ILogger? logger, IJournalFence? fence = null)
+    private protected JournalStorageProvider(
+        JournalStorageOptions options, TimeProvider? time, ILogger? logger, IJournalFence? fence = null, IMeterFactory? meters = null)
     {
         _options = options;
+        _metrics = meters is null ? null : new JournalMetrics(meters);
         Fence = fence;
         Time = time ?? TimeProvider.System;
         Logger = logger ?? NullLogger.Instance;
@@ -215,7 +220,9 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
             }
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 await CommitGroupAsync(group, CancellationToken.None);
+                _metrics?.Committed(group.Count, Stopwatch.GetElapsedTime(started));
             }
             catch (Exception error)
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Durable.Hosting;
 using Durable.Storage.Journal;
 using Microsoft.Extensions.Logging;
@@ -54,8 +55,9 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
     private readonly NpgsqlDataSource _dataSource;
 
     public PostgresStorageProvider(
-        PostgresStorageOptions options, TimeProvider? time = null, ILogger<PostgresStorageProvider>? logger = null, IJournalFence? fence = null)
-        : base(options, time, logger, fence)
+        PostgresStorageOptions options, TimeProvider? time = null, ILogger<PostgresStorageProvider>? logger = null, IJournalFence? fence = null,
+        IMeterFactory? meters = null)
+        : base(options, time, logger, fence, meters)
     {
         var builder = new NpgsqlConnectionStringBuilder(
             PostgresSessions.WithIdleInTransactionTimeout(options.ConnectionString, IdleInTransactionTimeout));

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Durable.Hosting;
 using Durable.Storage.Journal;
 using Microsoft.Data.Sqlite;
@@ -20,8 +21,9 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     private SqliteConnection? _writer;
     private Checkpointer? _checkpointer;
 
-    public SqliteStorageProvider(SqliteStorageOptions options, TimeProvider? time = null, ILogger<SqliteStorageProvider>? logger = null)
-        : base(options, time, logger)
+    public SqliteStorageProvider(
+        SqliteStorageOptions options, TimeProvider? time = null, ILogger<SqliteStorageProvider>? logger = null, IMeterFactory? meters = null)
+        : base(options, time, logger, meters: meters)
     {
         _options = options;
         _connectionString = new SqliteConnectionStringBuilder
