@@ -120,19 +120,38 @@ public class DurableObjectIdTests
 public sealed class IdDerivationTests
 {
     [Fact]
-    public void Name_ids_are_the_documented_hmac_derivation_on_every_thread()
+    public async Task Name_ids_are_the_documented_hmac_derivation_on_every_thread()
     {
         var secret = System.Text.Encoding.UTF8.GetBytes("a shared test secret of enough length");
         var codec = new Durable.Internal.IdCodec(secret);
         var expected = Derive(secret, "counter", "alice");
 
         Assert.Equal(expected, codec.FromName("counter", "alice").ToString());
-        var others = Enumerable.Range(0, 4).Select(_ => Task.Run(() => codec.FromName("counter", "alice").ToString())).ToArray();
-        Assert.All(Task.WhenAll(others).GetAwaiter().GetResult(), id => Assert.Equal(expected, id));
-        // A second codec on the same thread (another secret) does not reuse the first one's keys.
+        // Names not seen yet, so each thread derives with its own keyed HMACs rather than finding a cached id.
+        var others = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => codec.FromName("counter", $"alice-{i}").ToString())));
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => Derive(secret, "counter", $"alice-{i}")), others);
+        // A second codec on the same thread (another secret) does not reuse the first one's keys or ids.
         Assert.NotEqual(expected, new Durable.Internal.IdCodec(System.Text.Encoding.UTF8.GetBytes("another secret entirely, also long")).FromName("counter", "alice").ToString());
         Assert.Equal(expected, codec.FromName("counter", "alice").ToString());
         Assert.Equal(expected, codec.Parse("counter", expected).ToString());
+    }
+
+    [Fact]
+    public void The_name_cache_stays_bounded_and_never_changes_an_id()
+    {
+        var secret = System.Text.Encoding.UTF8.GetBytes("a shared test secret of enough length");
+        var codec = new Durable.Internal.IdCodec(secret);
+        var first = codec.FromName("counter", "n0");
+        Assert.Same(first, codec.FromName("counter", "n0"));
+        Assert.NotEqual(codec.FromName("counter", "n0"), codec.FromName("kv", "n0"));
+
+        for (var i = 0; i < 3 * Durable.Internal.IdCodec.NameCacheCapacity; i++)
+        {
+            codec.FromName("counter", $"n{i}");
+            Assert.InRange(codec.CachedNames, 1, Durable.Internal.IdCodec.NameCacheCapacity);
+        }
+        foreach (var i in new[] { 0, 1, Durable.Internal.IdCodec.NameCacheCapacity + 7, 3 * Durable.Internal.IdCodec.NameCacheCapacity - 1 })
+            Assert.Equal(Derive(secret, "counter", $"n{i}"), codec.FromName("counter", $"n{i}").ToString());
     }
 
     // nameKey = HMAC(secret, "durable/id/name"), macKey = HMAC(secret, "durable/id/mac"); framed = be32(len(ns)) ns payload;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -24,9 +25,33 @@ internal sealed class IdCodec
         _macKey = HMACSHA256.HashData(secret, "durable/id/mac"u8);
     }
 
+    /// <summary>Ids derived lately, by (namespace, name): at most this many, then the cache starts over.</summary>
+    internal const int NameCacheCapacity = 4096;
+
+    // Every request addressed by name derives its id (two HMACs) and later writes it out as hex; the same names come
+    // back again and again, so the id (with its hex, once computed) is kept. Bounded, because names come from clients.
+    private readonly ConcurrentDictionary<(string Namespace, string Name), DurableObjectId> _byName = new();
+    private int _cached;
+
+    /// <summary>Names whose id is cached now (for tests).</summary>
+    internal int CachedNames => Volatile.Read(ref _cached);
+
     public DurableObjectId FromName(string @namespace, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (_byName.TryGetValue((@namespace, name), out var known)) return known;
+        var id = Derive(@namespace, name);
+        if (Interlocked.Increment(ref _cached) > NameCacheCapacity)
+        {
+            _byName.Clear();
+            Volatile.Write(ref _cached, 1);
+        }
+        if (!_byName.TryAdd((@namespace, name), id)) Interlocked.Decrement(ref _cached);
+        return id;
+    }
+
+    private DurableObjectId Derive(string @namespace, string name)
+    {
         var bytes = new byte[DurableObjectId.ByteLength];
         Span<byte> hash = stackalloc byte[32];
         var hmac = Hmacs().Name;
