@@ -37,9 +37,14 @@ public static class DurableEdgeEndpointExtensions
         var nodes = services.GetService<IObjectOwners>() is { } owners
             ? new NodeSockets(owners, socketOptions, runtime.Time, loggers.CreateLogger("Durable.WebSockets.Cluster"))
             : null;
-        var webSockets = new WebSocketEdge(runtime, socketOptions, loggers.CreateLogger("Durable.WebSockets"), nodes is null ? null : new WebSocketProxy(nodes));
+        var clients = new ClientSockets(runtime.Time);
+        var webSockets = new WebSocketEdge(
+            runtime, socketOptions, loggers.CreateLogger("Durable.WebSockets"), clients, nodes is null ? null : new WebSocketProxy(nodes, clients));
         var phoenix = new PhoenixEndpoint(runtime, services.GetRequiredService<DurableObjectNamespaces>(), webSockets, loggers.CreateLogger("Durable.Phoenix"), nodes);
-        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(phoenix.Dispose);
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        // Before the server stops: sockets would otherwise hold the shutdown until its timeout and then be cut (1006).
+        lifetime.ApplicationStopping.Register(webSockets.GoAway);
+        lifetime.ApplicationStopped.Register(phoenix.Dispose);
         var edge = new ObjectEdge(
             runtime,
             services.GetRequiredService<DurableObjectNamespaces>(),

@@ -25,6 +25,9 @@ internal sealed partial class WebSocketEdge
         [LoggerMessage(LogEventIds.SocketOverloaded, LogLevel.Warning, "WebSocket of object {ObjectId} closed with 1013: {Reason}")]
         public static partial void Overloaded(ILogger logger, DurableObjectId objectId, string reason);
 
+        [LoggerMessage(LogEventIds.SocketsGoingAway, LogLevel.Information, "The node is shutting down: {Count} WebSockets told to go away (1001)")]
+        public static partial void GoingAway(ILogger logger, int count);
+
         [LoggerMessage(LogEventIds.SocketMoved, LogLevel.Information, "WebSocket of object {ObjectId} closed with 1012: {Reason}")]
         public static partial void Moved(ILogger logger, DurableObjectId objectId, string reason);
     }

@@ -28,11 +28,22 @@ namespace Durable.Web.WebSockets;
 /// object's shard leaves this node is closed with 1012, and so is one whose next event finds the shard gone.</item>
 /// </list>
 /// </summary>
-internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger, WebSocketProxy? proxy = null)
+internal sealed partial class WebSocketEdge(
+    ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger, ClientSockets clients, WebSocketProxy? proxy = null)
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
     public DurableWebSocketOptions Options { get; } = options;
+
+    /// <summary>The sockets this node serves, told to go away (1001) when it shuts down.</summary>
+    public ClientSockets Clients { get; } = clients;
+
+    /// <summary>The host is stopping: every socket gets a close frame with 1001 now.</summary>
+    public void GoAway()
+    {
+        var count = Clients.GoAway();
+        if (count > 0) Log.GoingAway(logger, count);
+    }
 
     /// <summary>
     /// Sends an upgrade request to its object (and disposes it) and, if the object accepts, runs the socket; relays it
@@ -93,6 +104,7 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         }
         Log.Accepted(logger, socket.Owner.Id);
         socket.Attach(connection);
+        Clients.Add(connection);
         using var reader = new MessageReader(ws, Options.MaxMessageSize);
         var closeCode = WebSocketCloseCodes.Abnormal;
         try
@@ -108,6 +120,7 @@ internal sealed partial class WebSocketEdge(ObjectRuntime runtime, DurableWebSoc
         }
         finally
         {
+            Clients.Remove(connection);
             runtime.Sockets.Remove(socket);
             runtime.Metrics.SocketClosed(closeCode);
             Log.Closed(logger, socket.Owner.Id, closeCode);

@@ -29,7 +29,7 @@ namespace Durable.Web.WebSockets.Cluster;
 /// holds the socket; this node holds only the two connections.</item>
 /// </list>
 /// </summary>
-internal sealed partial class WebSocketProxy(NodeSockets nodes)
+internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets clients)
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
 
@@ -104,16 +104,24 @@ internal sealed partial class WebSocketProxy(NodeSockets nodes)
         Log.Proxied(nodes.Logger, id, owner.Node);
         var toClient = new SocketConnection(client);
         var toOwner = new SocketConnection(upstream);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(upgrade.Aborted);
-        var fromClient = FromClientAsync(toClient, toOwner, stop.Token);
-        var fromOwner = FromOwnerAsync(id, owner, toOwner, toClient, stop.Token);
-        await Task.WhenAny(fromClient, fromOwner);
-        // One side closed: the other gets a moment to answer its close frame, then both connections are dropped.
-        await Task.WhenAll(fromClient, fromOwner).WaitAsync(CloseGrace, nodes.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await stop.CancelAsync();
-        await Task.WhenAll(fromClient, fromOwner).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(toClient.WhenDrainedAsync(), toOwner.WhenDrainedAsync()).WaitAsync(CloseGrace, nodes.Time)
-            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        clients.Add(toClient);
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(upgrade.Aborted);
+            var fromClient = FromClientAsync(toClient, toOwner, stop.Token);
+            var fromOwner = FromOwnerAsync(id, owner, toOwner, toClient, stop.Token);
+            await Task.WhenAny(fromClient, fromOwner);
+            // One side closed: the other gets a moment to answer its close frame, then both connections are dropped.
+            await Task.WhenAll(fromClient, fromOwner).WaitAsync(CloseGrace, nodes.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await stop.CancelAsync();
+            await Task.WhenAll(fromClient, fromOwner).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(toClient.WhenDrainedAsync(), toOwner.WhenDrainedAsync()).WaitAsync(CloseGrace, nodes.Time)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            clients.Remove(toClient);
+        }
     }
 
     /// <summary>Client → owner, each message whole and within the size limit.</summary>

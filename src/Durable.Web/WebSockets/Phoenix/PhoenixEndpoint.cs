@@ -71,14 +71,17 @@ internal sealed class PhoenixEndpoint : IDisposable
             return;
         }
         using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
-        var connection = new PhoenixConnection(this, new SocketConnection(ws), relay: !fromNode);
+        var socket = new SocketConnection(ws);
+        var connection = new PhoenixConnection(this, socket, relay: !fromNode);
         if (!fromNode) _live.TryAdd(connection, 0);
+        Edge.Clients.Add(socket);
         try
         {
             await connection.RunAsync(context.RequestAborted);
         }
         finally
         {
+            Edge.Clients.Remove(socket);
             _live.TryRemove(connection, out _);
         }
     }
