@@ -8,19 +8,15 @@ namespace Durable.Web.WebSockets;
 /// each client it is going away (close 1001) as soon as the host starts stopping, instead of leaving the connection to be
 /// cut (1006) when the host's shutdown timeout runs out. A client answers the close frame, its socket loop ends as it
 /// would for any close, and the host's shutdown need not wait for it. A client that has not answered within
-/// <see cref="CloseGrace"/> is dropped. A socket that opens after the shutdown began is closed at once.
+/// <see cref="SocketConnection.CloseGrace"/> is dropped. A socket that opens after the shutdown began is closed at
+/// once.
 /// </summary>
 internal sealed class ClientSockets(TimeProvider time)
 {
     internal const string GoingAwayReason = "going away: the node is shutting down";
 
-    /// <summary>How long a client has to answer the close frame before its connection is dropped.</summary>
-    internal static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
-
     private readonly ConcurrentDictionary<SocketConnection, byte> _open = new();
     private volatile bool _stopping;
-
-    public int Count => _open.Count;
 
     public void Add(SocketConnection connection)
     {
@@ -30,8 +26,8 @@ internal sealed class ClientSockets(TimeProvider time)
 
     public void Remove(SocketConnection connection) => _open.TryRemove(connection, out _);
 
-    /// <summary>Sends every open socket a close frame with 1001 and drops, after <see cref="CloseGrace"/>, those whose
-    /// client did not answer; returns how many were told.</summary>
+    /// <summary>Sends every open socket a close frame with 1001 and drops, after <see cref="SocketConnection.CloseGrace"/>,
+    /// those whose client did not answer; returns how many were told.</summary>
     public int GoAway()
     {
         _stopping = true;
@@ -47,7 +43,7 @@ internal sealed class ClientSockets(TimeProvider time)
 
     private async Task DropUnansweredAsync()
     {
-        await Task.Delay(CloseGrace, time);
+        await Task.Delay(SocketConnection.CloseGrace, time);
         foreach (var connection in _open.Keys) connection.Socket.Abort();
     }
 }

@@ -10,6 +10,10 @@ namespace Durable.Web.WebSockets;
 /// </summary>
 internal sealed class SocketConnection(WebSocket socket) : ISocketTransport
 {
+    /// <summary>How long the other side gets to answer a close frame (or to take the frames queued before it) before the
+    /// connection is dropped anyway.</summary>
+    public static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
+
     private readonly Lock _sync = new();
     private Queue<OutgoingFrame>? _queue;
     private TaskCompletionSource? _drained;

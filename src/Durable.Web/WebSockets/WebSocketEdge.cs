@@ -31,8 +31,6 @@ namespace Durable.Web.WebSockets;
 internal sealed partial class WebSocketEdge(
     ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger, ClientSockets clients, WebSocketProxy? proxy = null)
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
-
     public DurableWebSocketOptions Options { get; } = options;
 
     /// <summary>The sockets this node serves, told to go away (1001) when it shuts down.</summary>
@@ -124,7 +122,7 @@ internal sealed partial class WebSocketEdge(
             runtime.Sockets.Remove(socket);
             runtime.Metrics.SocketClosed(closeCode);
             Log.Closed(logger, socket.Owner.Id, closeCode);
-            await connection.WhenDrainedAsync().WaitAsync(CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await connection.WhenDrainedAsync().WaitAsync(SocketConnection.CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -222,7 +220,7 @@ internal sealed partial class WebSocketEdge(
         var ws = connection.Socket;
         try
         {
-            using var timeout = new CancellationTokenSource(CloseGrace, runtime.Time);
+            using var timeout = new CancellationTokenSource(SocketConnection.CloseGrace, runtime.Time);
             await connection.WhenDrainedAsync().WaitAsync(timeout.Token);
             var scratch = new byte[256];
             while (ws.State == WebSocketState.CloseSent)

@@ -20,7 +20,6 @@ namespace Durable.Web.WebSockets.Cluster;
 internal sealed partial class PhoenixLink(NodeId node, ClientWebSocket socket, SocketConnection client, NodeSockets nodes, Action<PhoenixLink> dropped)
     : IAsyncDisposable
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
     private readonly SocketConnection _link = new(socket);
     private Task _receiving = Task.CompletedTask;
     private volatile bool _closing;
@@ -65,7 +64,7 @@ internal sealed partial class PhoenixLink(NodeId node, ClientWebSocket socket, S
     {
         _closing = true;
         _link.Close(WebSocketCloseCodes.Normal, "client left");
-        await _receiving.WaitAsync(CloseGrace, nodes.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _receiving.WaitAsync(SocketConnection.CloseGrace, nodes.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         socket.Abort();
         socket.Dispose();
     }

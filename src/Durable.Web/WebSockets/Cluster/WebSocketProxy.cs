@@ -31,8 +31,6 @@ namespace Durable.Web.WebSockets.Cluster;
 /// </summary>
 internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets clients)
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(2);
-
     /// <summary>Headers of the WebSocket handshake itself (the proxy makes its own) or of the cluster, never passed on.</summary>
     private static readonly FrozenSet<string> HandshakeHeaders = FrozenSet.ToFrozenSet(
         ["Host", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Accept",
@@ -112,10 +110,10 @@ internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets cl
             var fromOwner = FromOwnerAsync(id, owner, toOwner, toClient, stop.Token);
             await Task.WhenAny(fromClient, fromOwner);
             // One side closed: the other gets a moment to answer its close frame, then both connections are dropped.
-            await Task.WhenAll(fromClient, fromOwner).WaitAsync(CloseGrace, nodes.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(fromClient, fromOwner).WaitAsync(SocketConnection.CloseGrace, nodes.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await stop.CancelAsync();
             await Task.WhenAll(fromClient, fromOwner).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await Task.WhenAll(toClient.WhenDrainedAsync(), toOwner.WhenDrainedAsync()).WaitAsync(CloseGrace, nodes.Time)
+            await Task.WhenAll(toClient.WhenDrainedAsync(), toOwner.WhenDrainedAsync()).WaitAsync(SocketConnection.CloseGrace, nodes.Time)
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         finally

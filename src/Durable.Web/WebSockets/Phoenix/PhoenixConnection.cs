@@ -95,7 +95,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         {
             LeaveAll();
             await CloseLinksAsync();
-            await _connection.WhenDrainedAsync().WaitAsync(TimeSpan.FromSeconds(2), Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _connection.WhenDrainedAsync().WaitAsync(SocketConnection.CloseGrace, Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
