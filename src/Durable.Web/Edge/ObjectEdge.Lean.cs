@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using Durable.Web.WebSockets;
 using Durable.Web.WebSockets.Lean;
@@ -32,7 +31,6 @@ internal sealed partial class ObjectEdge
         {
             return null;
         }
-        if (!IsAscii(id.Namespace)) return null;
         var request = ObjectRequests.Create(HttpMethods.Get, address.PathAndQuery, head.Headers, body: null, out _);
         if (request is null) return null;
         var input = connection.Transport.Input;
@@ -63,7 +61,7 @@ internal sealed partial class ObjectEdge
         if (client.Status != 0) return client.Status;
         using var response = ErrorResponse.Create((HttpStatusCode)answer.Status, answer.Code, answer.Message);
         if (answer.IsRetryable)
-            response.Headers.TryAddWithoutValidation("Retry-After", Math.Max(1, (int)options.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+            response.Headers.TryAddWithoutValidation("Retry-After", RetryAfterSeconds);
         try
         {
             await client.RefuseAsync(response);
@@ -77,11 +75,4 @@ internal sealed partial class ObjectEdge
 
     /// <summary>Counts the upgrade in the edge's request metrics, as every request is.</summary>
     public void RecordLean(LeanUpgradeClient client, int status) => metrics.Record(client.Namespace, status, client.StartedTimestamp);
-
-    private static bool IsAscii(string text)
-    {
-        foreach (var c in text)
-            if (c is < ' ' or >= '\x7F') return false;
-        return true;
-    }
 }

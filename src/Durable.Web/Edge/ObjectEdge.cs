@@ -164,6 +164,9 @@ internal sealed partial class ObjectEdge(
         response.Headers[NamespaceHeader] = id.Namespace;
     }
 
+    /// <summary>The <c>Retry-After</c> of a retryable error: whole seconds, at least 1.</summary>
+    private string RetryAfterSeconds => Math.Max(1, (int)options.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
     private async Task WriteErrorAsync(HttpContext context, EdgeError error, DurableObjectId? id, Exception? exception)
     {
         LogError(context, error, id, exception);
@@ -182,7 +185,7 @@ internal sealed partial class ObjectEdge(
         response.ContentType = ErrorResponse.ContentType;
         if (exception is ShardMovedException && context.Items.ContainsKey(ForwardedItem)) response.Headers[ClusterRouter.MovedHeader] = "1";
         if (error.IsRetryable)
-            response.Headers.RetryAfter = Math.Max(1, (int)options.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            response.Headers.RetryAfter = RetryAfterSeconds;
         var body = ErrorResponse.Body(error.Code, error.Message);
         response.ContentLength = body.Length;
         try
