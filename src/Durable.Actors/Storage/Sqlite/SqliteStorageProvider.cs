@@ -12,7 +12,8 @@ namespace Durable.Storage.Sqlite;
 /// transaction half applied. One writer connection runs the group commits (BEGIN IMMEDIATE, so a second process on
 /// the same file waits for the lock rather than deadlocking); loads use pooled reader connections, which WAL lets run
 /// beside the writer. WAL checkpoints run on a connection and thread of their own (see <see cref="Checkpointer"/>), so a
-/// group commit never waits for one.
+/// group commit does not wait for their copying; the writer's own checkpoint at <see cref="WriterCheckpointPages"/>
+/// still syncs the database file inside a commit (9–13 ms each under the 1,000-object increment load, by strace).
 /// </summary>
 public sealed partial class SqliteStorageProvider : JournalStorageProvider
 {
@@ -46,8 +47,8 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
         _writer = Open();
         // A checkpoint inside the committing writer stalls every group behind it (copying 32 MiB of WAL there was the
         // p99 of durable writes), so the background checkpointer does the copying and the writer's own checkpoint only
-        // finishes the last frames; a WAL that a burst made larger is cut back once emptied. Durability is unchanged:
-        // each commit still fsyncs the WAL.
+        // finishes the last frames (and syncs the database file, the stall that is left); a WAL that a burst made larger
+        // is cut back once emptied. Durability is unchanged: each commit still fsyncs the WAL.
         Execute(_writer, $"PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint={WriterCheckpointPages}; " +
             $"PRAGMA journal_size_limit={WalSizeLimitBytes}; PRAGMA cache_size=-16384;");
         var version = Migrate(_writer);
