@@ -21,13 +21,17 @@ public sealed class PostgresSessionTests
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({lockId})", paused, transaction))
             await take.ExecuteNonQueryAsync();
 
-        // The client "pauses" past the timeout without ending its transaction (real time: the server's timer).
-        await Task.Delay(TimeSpan.FromSeconds(1));
-
+        // The client "pauses" without ending its transaction. The server's own timer ends it (real time, so polled, with
+        // a bound far above the 300 ms timeout): without the setting the lock would stay taken for the whole wait.
         await using var other = new NpgsqlConnection(PostgresServer.ConnectionString);
         await other.OpenAsync();
-        await using (var tryTake = new NpgsqlCommand($"SELECT pg_try_advisory_lock({lockId})", other))
-            Assert.True((bool)(await tryTake.ExecuteScalarAsync())!);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        await using var tryTake = new NpgsqlCommand($"SELECT pg_try_advisory_lock({lockId})", other);
+        while (!(bool)(await tryTake.ExecuteScalarAsync())!)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "the paused transaction still held its lock after 10 s");
+            await Task.Delay(50);
+        }
         await using var resumed = new NpgsqlCommand("SELECT 1", paused, transaction);
         await Assert.ThrowsAnyAsync<Exception>(() => resumed.ExecuteScalarAsync());
     }
