@@ -163,11 +163,41 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
     /// throws when the transaction failed (then nothing of it is known to be stored).</summary>
     private protected abstract Task CommitGroupAsync(IReadOnlyList<PendingAppend> group, CancellationToken cancellationToken);
 
-    /// <summary>The newest snapshot at or before <paramref name="maxSeq"/>.</summary>
-    private protected abstract Task<JournalRow?> ReadSnapshotAsync(ObjectKey key, long maxSeq, CancellationToken cancellationToken);
+    /// <summary>The newest snapshot at or before <paramref name="maxSeq"/> and the events after it up to
+    /// <paramref name="maxSeq"/>, in seq order: <see cref="TailQuery"/> run once and read by <see cref="ReadTailAsync(System.Data.Common.DbDataReader, CancellationToken)"/>.</summary>
+    private protected abstract Task<(JournalRow? Snapshot, List<JournalRow> Events)> ReadTailAsync(
+        ObjectKey key, long maxSeq, CancellationToken cancellationToken);
 
-    /// <summary>Events after <paramref name="afterSeq"/> up to <paramref name="maxSeq"/>, in seq order.</summary>
-    private protected abstract Task<List<JournalRow>> ReadEventsAsync(ObjectKey key, long afterSeq, long maxSeq, CancellationToken cancellationToken);
+    /// <summary>
+    /// The recovery read, one statement with the key and the highest seq as its two parameters (named by the provider):
+    /// the newest snapshot at or before that seq (first column 1) and the events after it (first column 0), in seq
+    /// order. One statement sees one state of the database, so a snapshot written and compacted between two reads cannot
+    /// leave a gap; and an activation costs one round trip (and on SQLite one pooled connection) instead of two.
+    /// </summary>
+    private protected static string TailQuery(string key, string maxSeq) => $"""
+        SELECT 1, seq, time, payload FROM (
+          SELECT seq, time, payload FROM snapshots WHERE object_key = {key} AND seq <= {maxSeq} ORDER BY seq DESC LIMIT 1) AS s
+        UNION ALL
+        SELECT 0, seq, time, payload FROM journal
+        WHERE object_key = {key} AND seq <= {maxSeq}
+          AND seq > coalesce((SELECT max(seq) FROM snapshots WHERE object_key = {key} AND seq <= {maxSeq}), 0)
+        ORDER BY 1 DESC, 2
+        """;
+
+    /// <summary>Reads the rows of <see cref="TailQuery"/>.</summary>
+    private protected static async Task<(JournalRow? Snapshot, List<JournalRow> Events)> ReadTailAsync(
+        System.Data.Common.DbDataReader reader, CancellationToken cancellationToken)
+    {
+        JournalRow? snapshot = null;
+        var events = new List<JournalRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new JournalRow(reader.GetInt64(1), reader.GetInt64(2), reader.GetFieldValue<byte[]>(3));
+            if (reader.GetInt32(0) == 1) snapshot = row;
+            else events.Add(row);
+        }
+        return (snapshot, events);
+    }
 
     /// <summary>The newest event or snapshot committed at or before <paramref name="maxTime"/> (µs).</summary>
     private protected abstract Task<JournalRow?> FindPositionCoreAsync(ObjectKey key, long maxTime, CancellationToken cancellationToken);
@@ -184,9 +214,9 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
         ObjectKey key, long maxSeq, bool pointInTime, CancellationToken cancellationToken)
     {
         var data = new ObjectData(key);
-        if (await ReadSnapshotAsync(key, maxSeq, cancellationToken) is { } snapshot)
-            JournalCodec.DecodeSnapshot(data, snapshot.Seq, TimeCodec.FromMicros(snapshot.Time), snapshot.Payload);
-        var events = await ReadEventsAsync(key, data.Seq, maxSeq, cancellationToken);
+        var (snapshot, events) = await ReadTailAsync(key, maxSeq, cancellationToken);
+        if (snapshot is { } stored)
+            JournalCodec.DecodeSnapshot(data, stored.Seq, TimeCodec.FromMicros(stored.Time), stored.Payload);
         long bytes = 0;
         foreach (var row in events)
         {

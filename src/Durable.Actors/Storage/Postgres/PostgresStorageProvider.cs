@@ -131,25 +131,13 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
         return rows;
     }
 
-    private protected override async Task<JournalRow?> ReadSnapshotAsync(ObjectKey key, long maxSeq, CancellationToken cancellationToken)
+    private protected override async Task<(JournalRow? Snapshot, List<JournalRow> Events)> ReadTailAsync(
+        ObjectKey key, long maxSeq, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT seq, time, payload FROM snapshots WHERE object_key = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1");
+        await using var command = _dataSource.CreateCommand(TailQuery("$1", "$2"));
         Bind(command, key, maxSeq);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Row(reader) : null;
-    }
-
-    private protected override async Task<List<JournalRow>> ReadEventsAsync(ObjectKey key, long afterSeq, long maxSeq, CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT seq, time, payload FROM journal WHERE object_key = $1 AND seq <= $2 AND seq > $3 ORDER BY seq");
-        Bind(command, key, maxSeq);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<JournalRow>();
-        while (await reader.ReadAsync(cancellationToken)) rows.Add(Row(reader));
-        return rows;
+        return await ReadTailAsync(reader, cancellationToken);
     }
 
     private protected override async Task<JournalRow?> FindPositionCoreAsync(ObjectKey key, long maxTime, CancellationToken cancellationToken)
@@ -224,5 +212,4 @@ public sealed partial class PostgresStorageProvider : JournalStorageProvider
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = value });
     }
 
-    private static JournalRow Row(NpgsqlDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
 }
