@@ -82,4 +82,34 @@ public sealed class SqliteStorageConformanceTests : JournalConformanceTests
         Assert.Equal(1600, data.Seq);
         Assert.Equal(16, data.Entries.Count);
     }
+
+    [Fact]
+    public async Task Loads_reuse_a_bounded_set_of_prepared_readers_that_see_every_later_commit()
+    {
+        var provider = (SqliteStorageProvider)NewJournalProvider();
+        await provider.OpenAsync(CancellationToken.None);
+        var keys = Enumerable.Range(0, 20).Select(i => new ObjectKey("script", $"{Name}-{i}")).ToArray();
+        foreach (var key in keys) await AppendAsync(provider, key, seq: 1);
+
+        // More concurrent loads than idle readers are kept: the burst opens extra ones and closes them after.
+        var loads = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            Task.Run(() => provider.LoadAsync(keys[i % keys.Length], CancellationToken.None))));
+        Assert.All(loads, data => Assert.Equal(1, data.Seq));
+        Assert.InRange(provider.IdleTailReaders, 1, SqliteStorageProvider.MaxIdleTailReaders);
+
+        // A reader kept from before a commit reads the commit (no stale statement, no transaction held between loads).
+        await AppendAsync(provider, keys[3], seq: 2);
+        for (var i = 0; i < SqliteStorageProvider.MaxIdleTailReaders + 1; i++)
+            Assert.Equal(2, (await provider.LoadAsync(keys[3], CancellationToken.None)).Seq);
+
+        await provider.DisposeAsync();
+        Assert.Equal(0, provider.IdleTailReaders);
+    }
+
+    private static Task AppendAsync(SqliteStorageProvider provider, ObjectKey key, long seq)
+    {
+        var batch = new WriteBatch();
+        batch.Put("k", new StoredValue(StoredValueKind.Bytes, [(byte)seq]));
+        return provider.AppendAsync(key, new JournalEvent(seq, DateTimeOffset.UtcNow, batch), CancellationToken.None);
+    }
 }

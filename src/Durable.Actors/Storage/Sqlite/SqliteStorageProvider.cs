@@ -140,15 +140,6 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
         return command;
     }
 
-    private protected override async Task<(JournalRow? Snapshot, List<JournalRow> Events)> ReadTailAsync(
-        ObjectKey key, long maxSeq, CancellationToken cancellationToken)
-    {
-        using var connection = OpenReader();
-        using var command = Command(connection, TailQuery("$key", "$max"), key, maxSeq);
-        using var reader = command.ExecuteReader();
-        return await ReadTailAsync(reader, cancellationToken);
-    }
-
     private protected override Task<JournalRow?> FindPositionCoreAsync(ObjectKey key, long maxTime, CancellationToken cancellationToken)
     {
         using var connection = OpenReader();
@@ -218,6 +209,7 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     private protected override ValueTask DisposeStoreAsync()
     {
         _checkpointer?.Dispose();
+        CloseTailReaders();
         foreach (var command in _inserts.Values) command.Dispose();
         _writer?.Dispose();
         return ValueTask.CompletedTask;
