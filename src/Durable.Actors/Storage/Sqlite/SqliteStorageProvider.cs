@@ -89,16 +89,29 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     }
 
     // The alarm index changes in the transaction of the event that changed the alarm, so the two never disagree.
+    // Both statements are prepared once on the writer, as the inserts are.
+    private SqliteCommand? _alarmUpsert;
+    private SqliteCommand? _alarmDelete;
+
     private void UpdateAlarm(SqliteTransaction transaction, PendingAppend pending)
     {
-        using var command = _writer!.CreateCommand();
+        var command = pending.AlarmDue is null
+            ? _alarmDelete ??= WriterCommand("DELETE FROM alarms WHERE object_key = $key")
+            : _alarmUpsert ??= WriterCommand(
+                "INSERT INTO alarms(object_key, due) VALUES ($key, $due) ON CONFLICT(object_key) DO UPDATE SET due = excluded.due", "$due");
         command.Transaction = transaction;
-        command.CommandText = pending.AlarmDue is null
-            ? "DELETE FROM alarms WHERE object_key = $key"
-            : "INSERT INTO alarms(object_key, due) VALUES ($key, $due) ON CONFLICT(object_key) DO UPDATE SET due = excluded.due";
-        command.Parameters.AddWithValue("$key", pending.KeyText);
-        if (pending.AlarmDue is { } due) command.Parameters.AddWithValue("$due", due);
+        command.Parameters[0].Value = pending.KeyText;
+        if (pending.AlarmDue is { } due) command.Parameters[1].Value = due;
         command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand WriterCommand(string sql, string? dueParameter = null)
+    {
+        var command = _writer!.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.Add("$key", SqliteType.Text);
+        if (dueParameter is not null) command.Parameters.Add(dueParameter, SqliteType.Integer);
+        return command;
     }
 
     private protected override Task<List<(string Key, long Due)>> ReadAlarmsAsync(CancellationToken cancellationToken)
@@ -211,6 +224,8 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
         _checkpointer?.Dispose();
         CloseTailReaders();
         foreach (var command in _inserts.Values) command.Dispose();
+        _alarmUpsert?.Dispose();
+        _alarmDelete?.Dispose();
         _writer?.Dispose();
         return ValueTask.CompletedTask;
     }
