@@ -97,6 +97,14 @@ public sealed class SqliteStorageConformanceTests : JournalConformanceTests
         Assert.All(loads, data => Assert.Equal(1, data.Seq));
         Assert.InRange(provider.IdleTailReaders, 1, SqliteStorageProvider.MaxIdleTailReaders);
 
+        // A reader goes back to the set only once its query is closed: loads that hand readers to each other as fast as
+        // they can never find one still reading (that showed as SQLite's "API misuse" under load).
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            for (var i = 0; i < 400; i++)
+                Assert.Equal(1, (await provider.LoadAsync(keys[(t + i) % keys.Length], CancellationToken.None)).Seq);
+        })));
+
         // A reader kept from before a commit reads the commit (no stale statement, no transaction held between loads).
         await AppendAsync(provider, keys[3], seq: 2);
         for (var i = 0; i < SqliteStorageProvider.MaxIdleTailReaders + 1; i++)

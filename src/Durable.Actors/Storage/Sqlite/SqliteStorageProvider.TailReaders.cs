@@ -19,14 +19,10 @@ public sealed partial class SqliteStorageProvider
         ObjectKey key, long maxSeq, CancellationToken cancellationToken)
     {
         var tail = _tailReaders.TryTake(out var idle) ? idle : new TailReader(OpenReader());
+        (JournalRow? Snapshot, List<JournalRow> Events) rows;
         try
         {
-            tail.Key.Value = key.ToString();
-            tail.MaxSeq.Value = maxSeq;
-            using var reader = tail.Query.ExecuteReader();
-            var rows = await ReadTailAsync(reader, cancellationToken);
-            Return(tail);
-            return rows;
+            rows = await tail.ReadAsync(key, maxSeq, cancellationToken);
         }
         catch
         {
@@ -34,6 +30,8 @@ public sealed partial class SqliteStorageProvider
             tail.Dispose();
             throw;
         }
+        Return(tail);
+        return rows;
     }
 
     private void Return(TailReader tail)
@@ -74,11 +72,22 @@ public sealed partial class SqliteStorageProvider
             Query.Prepare();
         }
 
-        public SqliteCommand Query { get; }
+        private SqliteCommand Query { get; }
 
-        public SqliteParameter Key { get; }
+        private SqliteParameter Key { get; }
 
-        public SqliteParameter MaxSeq { get; }
+        private SqliteParameter MaxSeq { get; }
+
+        /// <summary>Runs the query and closes it before returning, so the reader can go back to the set: a query still
+        /// open when another caller takes the connection is SQLite's "API misuse" (error 21).</summary>
+        public async Task<(JournalRow? Snapshot, List<JournalRow> Events)> ReadAsync(
+            ObjectKey key, long maxSeq, CancellationToken cancellationToken)
+        {
+            Key.Value = key.ToString();
+            MaxSeq.Value = maxSeq;
+            using var reader = Query.ExecuteReader();
+            return await ReadTailAsync(reader, cancellationToken);
+        }
 
         public void Dispose()
         {
