@@ -64,6 +64,7 @@ internal sealed partial class Activation
             }
         }
         Runtime.Remove(this);
+        Runtime.Storage.Release(Key);
         Runtime.Metrics.Reset();
         Log.Reset(Runtime.Logger, Id, reason.Message);
         foreach (var e in started)
@@ -104,6 +105,7 @@ internal sealed partial class Activation
             Transition(ActivationStatus.Deactivated);
         }
         Runtime.Remove(this);
+        Runtime.Storage.Release(Key);
         Runtime.Metrics.Passivated();
         Log.Passivated(Runtime.Logger, Id);
         return true;

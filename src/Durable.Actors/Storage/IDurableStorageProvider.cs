@@ -26,6 +26,15 @@ public interface IDurableStorageProvider : IAsyncDisposable
 
     Task AppendAsync(ObjectKey key, JournalEvent journalEvent, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The object's activation has ended (passivated or reset): the provider may drop whatever it keeps in memory for
+    /// it. Its stored data is untouched, and the next <see cref="LoadAsync(ObjectKey, CancellationToken)"/> starts
+    /// over. Without this, per-object bookkeeping grows with every object the node has ever loaded.
+    /// </summary>
+    void Release(ObjectKey key)
+    {
+    }
+
     /// <summary>Every object whose alarm is set, with its due time (the store's alarm index).</summary>
     Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken);
 

@@ -63,6 +63,34 @@ public abstract class JournalConformanceTests : StorageConformanceTests
     }
 
     [Fact]
+    public async Task Ended_activations_leave_no_snapshot_counts_behind_and_a_reload_counts_the_tail_again()
+    {
+        // Through the runtime: every object that stops (here: the node stopping) releases what the provider kept for it.
+        var provider = NewJournalProvider();
+        var node = await StartAsync(provider);
+        for (var i = 0; i < 20; i++) await node.RunAsync($"{Name}-{i}", s => s.PutAsync("k", i).AsTask());
+        Assert.Equal(20, provider.TrackedObjects);
+        await node.Runtime.StopAsync(CancellationToken.None);
+        Assert.Equal(0, provider.TrackedObjects);
+
+        // A released object's next load counts its unsnapshotted tail again, so its snapshot still comes on schedule:
+        // 2 events, release, load, 1 more event = the 3 that trigger it.
+        await using var journal = await OpenAsync(NewJournalProvider(o => o.SnapshotEveryEvents = 3));
+        var key = new ObjectKey("script", Name);
+        await journal.LoadAsync(key, CancellationToken.None);
+        for (var seq = 1; seq <= 2; seq++) await journal.AppendAsync(key, Put(seq, "k", seq), CancellationToken.None);
+        journal.Release(key);
+        Assert.Equal(0, journal.TrackedObjects);
+        await journal.LoadAsync(key, CancellationToken.None);
+        await journal.AppendAsync(key, Put(3, "k", 3), CancellationToken.None);
+        await journal.WhenSnapshotsIdleAsync();
+        // Damage event 1: only a load that starts from a snapshot at seq 3 can still succeed.
+        await OverwritePayloadAsync(journal, key, 1, [0xEE]);
+        await using var fresh = await OpenAsync(NewJournalProvider());
+        Assert.Equal(3, (await fresh.LoadAsync(key, CancellationToken.None)).Seq);
+    }
+
+    [Fact]
     public async Task Recovery_starts_from_the_newest_snapshot_and_replays_the_tail()
     {
         await using var provider = await OpenAsync(NewJournalProvider(o => o.SnapshotEveryEvents = 10));

@@ -105,6 +105,13 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
         return data;
     }
 
+    /// <summary>Forgets the object's snapshot counts; its next load counts its tail again. A snapshot already queued
+    /// for it is still written.</summary>
+    public void Release(ObjectKey key) => _trackers.TryRemove(key, out _);
+
+    /// <summary>Objects whose snapshot counts are kept (for tests).</summary>
+    internal int TrackedObjects => _trackers.Count;
+
     public async Task<ObjectData> LoadAsync(ObjectKey key, long seq, CancellationToken cancellationToken)
     {
         if (seq < 0) throw new PointInTimeUnavailableException($"Object {key}: seq {seq} is not a position.");
