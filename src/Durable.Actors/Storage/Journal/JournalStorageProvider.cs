@@ -106,7 +106,8 @@ public abstract partial class JournalStorageProvider : IDurableStorageProvider
     }
 
     /// <summary>Forgets the object's snapshot counts; its next load counts its tail again. A snapshot already queued
-    /// for it is still written.</summary>
+    /// for it is still written; an append still in flight when a reset releases the object counts into a fresh entry,
+    /// which the next load overwrites.</summary>
     public void Release(ObjectKey key) => _trackers.TryRemove(key, out _);
 
     /// <summary>Objects whose snapshot counts are kept (for tests).</summary>

@@ -96,21 +96,21 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     private void UpdateAlarm(SqliteTransaction transaction, PendingAppend pending)
     {
         var command = pending.AlarmDue is null
-            ? _alarmDelete ??= WriterCommand("DELETE FROM alarms WHERE object_key = $key")
-            : _alarmUpsert ??= WriterCommand(
-                "INSERT INTO alarms(object_key, due) VALUES ($key, $due) ON CONFLICT(object_key) DO UPDATE SET due = excluded.due", "$due");
+            ? _alarmDelete ??= AlarmCommand("DELETE FROM alarms WHERE object_key = $key", withDue: false)
+            : _alarmUpsert ??= AlarmCommand(
+                "INSERT INTO alarms(object_key, due) VALUES ($key, $due) ON CONFLICT(object_key) DO UPDATE SET due = excluded.due", withDue: true);
         command.Transaction = transaction;
         command.Parameters[0].Value = pending.KeyText;
         if (pending.AlarmDue is { } due) command.Parameters[1].Value = due;
         command.ExecuteNonQuery();
     }
 
-    private SqliteCommand WriterCommand(string sql, string? dueParameter = null)
+    private SqliteCommand AlarmCommand(string sql, bool withDue)
     {
         var command = _writer!.CreateCommand();
         command.CommandText = sql;
         command.Parameters.Add("$key", SqliteType.Text);
-        if (dueParameter is not null) command.Parameters.Add(dueParameter, SqliteType.Integer);
+        if (withDue) command.Parameters.Add("$due", SqliteType.Integer);
         return command;
     }
 
@@ -231,8 +231,8 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     }
 
     /// <summary>A pooled connection for reads. It skips <see cref="Open"/>'s pragmas: a reader never syncs, and a busy
-    /// database is waited out by the command timeout (<see cref="SqliteStorageOptions.BusyTimeout"/>), so the two
-    /// statements each activation paid for bought nothing.</summary>
+    /// database is waited out by the command timeout (<see cref="SqliteStorageOptions.BusyTimeout"/>), so the pragma
+    /// statement every open used to run bought a reader nothing.</summary>
     private SqliteConnection OpenReader()
     {
         var connection = new SqliteConnection(_connectionString);
