@@ -1,12 +1,21 @@
 using System.Diagnostics.Tracing;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Runtime;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
 
 // The live managed heap of a running .NET process, by type, after a full GC: what an idle WebSocket keeps.
 //   HeapSnapshot <pid> <out.tsv> [label]   full GC (as dotnet-gcdump induces it), then live bytes and count per type
 //                                          (reachable from roots) into out.tsv, and "type <- first referrer" into
 //                                          out.tsv.edges (with a label: out.label.tsv and out.label.tsv.edges); prints the heap's committed, all and live bytes
 //   HeapSnapshot diff <a.tsv> <b.tsv> <n>  per-type growth from a to b, divided by n (bytes and objects per socket)
+//   HeapSnapshot allocs <pid> <seconds>    what the process allocates, by type: the runtime's allocation samples (one
+//                                          per ~100 KB allocated) for that long, each counted with the bytes it stands for
+if (args is ["allocs", var allocPid, var secondsText])
+{
+    Allocations(int.Parse(allocPid), int.Parse(secondsText));
+    return 0;
+}
 if (args is ["diff", var before, var after, var count])
 {
     Diff(Load(before), Load(after), int.Parse(count));
@@ -14,12 +23,33 @@ if (args is ["diff", var before, var after, var count])
 }
 if (args is not [var pidText, var output, .. var label] || label.Length > 1 || !int.TryParse(pidText, out var pid))
 {
-    Console.Error.WriteLine("usage: HeapSnapshot <pid> <out.tsv> [label] | HeapSnapshot diff <a.tsv> <b.tsv> <n>");
+    Console.Error.WriteLine("usage: HeapSnapshot <pid> <out.tsv> [label] | HeapSnapshot diff <a.tsv> <b.tsv> <n> | HeapSnapshot allocs <pid> <seconds>");
     return 2;
 }
 InduceFullGc(pid);
 Snapshot(pid, label is [var l] ? Path.ChangeExtension(output, $".{l}.tsv") : output);
 return 0;
+
+static void Allocations(int pid, int seconds)
+{
+    var providers = new[] { new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.GC) };
+    using var session = new DiagnosticsClient(pid).StartEventPipeSession(providers, requestRundown: false);
+    var byType = new Dictionary<string, long>();
+    long total = 0;
+    using var source = new EventPipeEventSource(session.EventStream);
+    source.Clr.GCAllocationTick += sample =>
+    {
+        var type = sample.TypeName ?? "?";
+        byType[type] = byType.GetValueOrDefault(type) + sample.AllocationAmount64;
+        total += sample.AllocationAmount64;
+    };
+    var stop = Task.Delay(TimeSpan.FromSeconds(seconds)).ContinueWith(_ => session.Stop());
+    source.Process();
+    stop.Wait();
+    Console.WriteLine($"allocated {total:N0} bytes in {seconds} s (sampled)");
+    foreach (var (type, bytes) in byType.OrderByDescending(p => p.Value).Take(40))
+        Console.WriteLine($"{100.0 * bytes / Math.Max(1, total),6:F2} %  {type}");
+}
 
 static void InduceFullGc(int pid)
 {
