@@ -25,6 +25,13 @@ public sealed class ClusterStoreConcurrencyTests(TestSchema schema) : IClassFixt
         try
         {
             await stores[0].MigrateAsync(CancellationToken.None);
+            // Node 0 starts alone and is granted every shard, so the others' joins can only be balanced by handoffs and
+            // the run always exercises transfers. (When all four joined before any allocation, the free shards were
+            // granted straight to all of them; whether a leave and re-join then needed a handoff depended on timing,
+            // and one CI run in several moved none.)
+            await stores[0].JoinAsync(new NodeId("n0"), "http://127.0.0.1:9000", Shards, CancellationToken.None);
+            await stores[0].TryAllocateAsync(Ttl, maxHandoffs: 8, CancellationToken.None);
+            Assert.Equal(Shards, await schema.ScalarAsync<long>("SELECT count(*) FROM shard_leases WHERE owner = 'n0'"));
             var transfers = 0;
             var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var nodes = stores.Select((store, i) => Task.Run(async () =>
