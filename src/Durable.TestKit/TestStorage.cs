@@ -109,6 +109,8 @@ public sealed class TestStorage : IDurableStorageProvider
         await _inner.AppendAsync(key, journalEvent, cancellationToken);
     }
 
+    public void Release(ObjectKey key) => _inner.Release(key);
+
     public Task<ObjectData> LoadAsync(ObjectKey key, long seq, CancellationToken cancellationToken) =>
         _inner.LoadAsync(key, seq, cancellationToken);
 

@@ -29,11 +29,10 @@ public interface IDurableStorageProvider : IAsyncDisposable
     /// <summary>
     /// The object's activation has ended (passivated or reset): the provider may drop whatever it keeps in memory for
     /// it. Its stored data is untouched, and the next <see cref="LoadAsync(ObjectKey, CancellationToken)"/> starts
-    /// over. Without this, per-object bookkeeping grows with every object the node has ever loaded.
+    /// over. Without this, per-object bookkeeping grows with every object the node has ever loaded. (Not a default
+    /// method: a provider that wraps another must pass it on.)
     /// </summary>
-    void Release(ObjectKey key)
-    {
-    }
+    void Release(ObjectKey key);
 
     /// <summary>Every object whose alarm is set, with its due time (the store's alarm index).</summary>
     Task<IReadOnlyList<ScheduledAlarm>> LoadAlarmsAsync(CancellationToken cancellationToken);

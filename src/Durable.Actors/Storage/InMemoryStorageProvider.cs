@@ -57,6 +57,11 @@ public sealed class InMemoryStorageProvider(TimeProvider? time = null) : IDurabl
         return Task.FromResult(position);
     }
 
+    /// <summary>Nothing to drop: this provider keeps only the stored data itself.</summary>
+    public void Release(ObjectKey key)
+    {
+    }
+
     public Task AppendAsync(ObjectKey key, JournalEvent journalEvent, CancellationToken cancellationToken)
     {
         var journal = _journals.GetOrAdd(key, static _ => []);

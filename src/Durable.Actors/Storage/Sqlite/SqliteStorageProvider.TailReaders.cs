@@ -55,7 +55,7 @@ public sealed partial class SqliteStorageProvider
     /// <summary>
     /// A reader connection with the recovery query prepared on it. Every activation runs that query; Microsoft.Data.Sqlite
     /// prepares a statement per command object, so a fresh command per activation parsed and planned the same SQL each
-    /// time (SQLite's parser and planner were ~3 % of the node's CPU while activating new counters). Used by one caller at
+    /// time (SQLite's parser and planner were ~2 % of the node's CPU samples while activating new counters). Used by one caller at
     /// a time; between uses it holds no transaction, so it never keeps a checkpoint from finishing.
     /// </summary>
     private sealed class TailReader : IDisposable
