@@ -26,8 +26,8 @@ row "echo_${OBJS}obj"    GET  echo    "$OBJS" /
 row incr_1obj            POST counter 1       /increment
 node bench/edge/touch.mjs POST counter o /increment "$OBJS" "$CONNS" >/dev/null
 row "incr_${OBJS}obj"    POST counter "$OBJS" /increment
-printf '%-22s ' activate_new_echo; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- GET echo / "n$RANDOM" | grep '^WRK'
-printf '%-22s ' activate_new_incr; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- POST counter /increment "n$RANDOM" | grep '^WRK'
+printf '%-22s ' activate_new_echo; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- GET /ns/echo/name/ / "n$RANDOM" | grep '^WRK'
+printf '%-22s ' activate_new_incr; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- POST /ns/counter/name/ /increment "n$RANDOM" | grep '^WRK'
 stop_node
 
 rm -rf "$DATA"/durable.db*; start_node
