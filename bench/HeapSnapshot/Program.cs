@@ -11,9 +11,16 @@ using Microsoft.Diagnostics.Tracing.Parsers;
 //   HeapSnapshot diff <a.tsv> <b.tsv> <n>  per-type growth from a to b, divided by n (bytes and objects per socket)
 //   HeapSnapshot allocs <pid> <seconds>    what the process allocates, by type: the runtime's allocation samples (one
 //                                          per ~100 KB allocated) for that long, each counted with the bytes it stands for
+//   HeapSnapshot gcs <pid> <seconds>       the process's collections for that long: count by generation and kind, and
+//                                          the pauses (suspension to restart) as total, p50, p99 and max
 if (args is ["allocs", var allocPid, var secondsText])
 {
     Allocations(int.Parse(allocPid), int.Parse(secondsText));
+    return 0;
+}
+if (args is ["gcs", var gcPid, var gcSeconds])
+{
+    Collections(int.Parse(gcPid), int.Parse(gcSeconds));
     return 0;
 }
 if (args is ["diff", var before, var after, var count])
@@ -23,7 +30,7 @@ if (args is ["diff", var before, var after, var count])
 }
 if (args is not [var pidText, var output, .. var label] || label.Length > 1 || !int.TryParse(pidText, out var pid))
 {
-    Console.Error.WriteLine("usage: HeapSnapshot <pid> <out.tsv> [label] | HeapSnapshot diff <a.tsv> <b.tsv> <n> | HeapSnapshot allocs <pid> <seconds>");
+    Console.Error.WriteLine("usage: HeapSnapshot <pid> <out.tsv> [label] | HeapSnapshot diff <a.tsv> <b.tsv> <n> | HeapSnapshot allocs|gcs <pid> <seconds>");
     return 2;
 }
 InduceFullGc(pid);
@@ -49,6 +56,34 @@ static void Allocations(int pid, int seconds)
     Console.WriteLine($"allocated {total:N0} bytes in {seconds} s (sampled)");
     foreach (var (type, bytes) in byType.OrderByDescending(p => p.Value).Take(40))
         Console.WriteLine($"{100.0 * bytes / Math.Max(1, total),6:F2} %  {type}");
+}
+
+static void Collections(int pid, int seconds)
+{
+    var providers = new[] { new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, (long)ClrTraceEventParser.Keywords.GC) };
+    using var session = new DiagnosticsClient(pid).StartEventPipeSession(providers, requestRundown: false);
+    var byKind = new Dictionary<string, int>();
+    var pauses = new List<double>();
+    double suspended = -1;
+    using var source = new EventPipeEventSource(session.EventStream);
+    source.Clr.GCStart += gc =>
+    {
+        var kind = $"gen{gc.Depth} {gc.Type}";
+        byKind[kind] = byKind.GetValueOrDefault(kind) + 1;
+    };
+    source.Clr.GCSuspendEEStart += e => suspended = e.TimeStampRelativeMSec;
+    source.Clr.GCRestartEEStop += e =>
+    {
+        if (suspended >= 0) pauses.Add(e.TimeStampRelativeMSec - suspended);
+        suspended = -1;
+    };
+    var stop = Task.Delay(TimeSpan.FromSeconds(seconds)).ContinueWith(_ => session.Stop());
+    source.Process();
+    stop.Wait();
+    pauses.Sort();
+    double At(double q) => pauses.Count == 0 ? 0 : pauses[Math.Min(pauses.Count - 1, (int)(q * pauses.Count))];
+    Console.WriteLine($"{pauses.Count} pauses in {seconds} s: total {pauses.Sum():F1} ms, p50 {At(0.5):F2} ms, p99 {At(0.99):F2} ms, max {(pauses.Count == 0 ? 0 : pauses[^1]):F2} ms");
+    foreach (var (kind, count) in byKind.OrderBy(p => p.Key)) Console.WriteLine($"{count,6}  {kind}");
 }
 
 static void InduceFullGc(int pid)
