@@ -43,5 +43,13 @@ printf '%-22s ' coldstart; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- dotne
 if [[ -n "${COLD_PUBLISHED:-}" ]]; then
   printf '%-22s ' coldstart_published; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- "$COLD_PUBLISHED/Durable.Web" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db"
 fi
+# The floor: the smallest ASP.NET Core app with the node's runtime settings (bench/AspNetFloor), same probe
+FLOOR=bench/AspNetFloor/bin/Release/net10.0/AspNetFloor.dll
+[ -f "$FLOOR" ] || dotnet build -c Release bench/AspNetFloor >/dev/null
+printf '%-22s ' coldstart_aspnet_floor; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- dotnet "$FLOOR" --urls "$BASE"
+dotnet "$FLOOR" --urls "$BASE" >/dev/null 2>&1 & PID=$!
+until curl -fs "$BASE/ns/echo/name/a/" >/dev/null; do sleep 0.05; done
+echo "rss_idle_aspnet_floor_kb $(rss_kb)"
+stop_node
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf "$DATA"
