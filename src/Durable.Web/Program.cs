@@ -7,7 +7,11 @@ using Durable.Web.Samples;
 // SIGTERM or Ctrl-C: stop accepting, drain, flush storage, exit 0.
 return await NodeStartup.RunAsync(async () =>
 {
-    var builder = WebApplication.CreateSlimBuilder(args);
+    // Settings are read and validated once, at start, so no configuration file is watched: ASP.NET Core's default
+    // reload-on-change puts an inotify watch on every directory under the content root (the working directory) before
+    // the node can answer, ~2,000 directories and ~200 ms from a repository checkout. --hostBuilder:reloadConfigOnChange=true
+    // on the command line turns it back on.
+    var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
     builder.Configuration.AddDurableNodeConfiguration(args);
 
     builder.Services.AddDurableObjects(objects => objects.AddSamples())

@@ -111,6 +111,44 @@ public sealed class NodeConfigurationTests : IDisposable
         Assert.Contains("Durable object runtime stopped", node.Output);
     }
 
+    [Fact]
+    public async Task The_node_watches_no_directory_under_its_working_directory_unless_told_to_reload()
+    {
+        // ASP.NET Core's default reload-on-change watches every directory under the content root (the working
+        // directory); the node reads its settings once, so it must not. The second node, told to reload, shows the
+        // count does see such watches.
+        var workingDirectory = Path.Combine(_dir, "cwd");
+        for (var i = 0; i < 30; i++) Directory.CreateDirectory(Path.Combine(workingDirectory, $"d{i}", "sub"));
+
+        int quiet, reloading;
+        await using (var node = await NodeProcess.StartAsync(["--Durable:Storage:Provider=memory"], workingDirectory: workingDirectory))
+        {
+            quiet = InotifyWatches(node.Id);
+        }
+        await using (var node = await NodeProcess.StartAsync(
+            ["--Durable:Storage:Provider=memory", "--hostBuilder:reloadConfigOnChange=true"], workingDirectory: workingDirectory))
+        {
+            reloading = InotifyWatches(node.Id);
+        }
+
+        Assert.True(quiet < 5, $"{quiet} inotify watches without reload");
+        Assert.True(reloading > 60, $"{reloading} inotify watches with reload on change (61 directories)");
+    }
+
+    /// <summary>The inotify watches a process holds, from its file descriptors' <c>fdinfo</c>.</summary>
+    private static int InotifyWatches(int pid) =>
+        Directory.EnumerateFiles($"/proc/{pid}/fdinfo").Sum(fd =>
+        {
+            try
+            {
+                return File.ReadLines(fd).Count(line => line.StartsWith("inotify wd:", StringComparison.Ordinal));
+            }
+            catch (IOException)
+            {
+                return 0; // closed between the listing and the read
+            }
+        });
+
     private static async Task<int[]> PutBodiesAsync(NodeProcess node, params int[] sizes)
     {
         using var client = node.CreateClient();

@@ -24,6 +24,8 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 
     public string Output
@@ -35,9 +37,10 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a node and waits until it listens; fails naming the phase with its output if it does not.</summary>
-    public static async Task<NodeProcess> StartAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static async Task<NodeProcess> StartAsync(
+        IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var node = new NodeProcess(Start(["--urls", "http://127.0.0.1:0", .. args], environment));
+        var node = new NodeProcess(Start(["--urls", "http://127.0.0.1:0", .. args], environment, workingDirectory));
         node._process.Exited += (_, _) => node._listening.TrySetException(
             new InvalidOperationException($"The node exited with code {node._process.ExitCode} before listening:\n{node.Output}"));
         node._process.EnableRaisingEvents = true;
@@ -58,7 +61,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>Runs a node that is expected to exit by itself (e.g. on a configuration error).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        using var process = Start(["--urls", "http://127.0.0.1:0", .. args], environment);
+        using var process = Start(["--urls", "http://127.0.0.1:0", .. args], environment, null);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -117,14 +120,14 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         if (ListeningLine().Match(line) is { Success: true } match) _listening.TrySetResult(new Uri(match.Groups[1].Value));
     }
 
-    private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment)
+    private static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment, string? workingDirectory)
     {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
         info.ArgumentList.Add(NodeDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
