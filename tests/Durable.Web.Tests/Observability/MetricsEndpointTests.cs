@@ -92,6 +92,37 @@ public sealed class MetricsEndpointTests
         Assert.Contains("AddPrometheusMetrics", error.Message);
     }
 
+    [Fact]
+    public void The_exporter_reports_the_process_and_the_runtime_and_a_collection_moves_its_count()
+    {
+        var services = ServicesWithConfiguration(new()).AddMetrics();
+        services.AddPrometheusMetrics();
+        using var provider = services.BuildServiceProvider();
+        var collector = provider.GetRequiredService<MetricsCollector>();
+
+        var before = Values(collector);
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        var after = Values(collector);
+
+        Assert.True(after["durable_gc_collections_total{generation=\"0\"}"] > before["durable_gc_collections_total{generation=\"0\"}"]);
+        Assert.True(after["durable_gc_pause_time_seconds_total"] >= before["durable_gc_pause_time_seconds_total"]);
+        Assert.True(after["durable_gc_allocated_bytes_total"] > 0);
+        Assert.True(after["durable_gc_heap_size_bytes"] > 0);
+        Assert.True(after["durable_process_memory_resident_bytes"] > 1 << 20);
+        Assert.True(after["durable_process_cpu_time_seconds_total"] > 0);
+        Assert.True(after["durable_threadpool_threads"] >= 0);
+        Assert.True(after.ContainsKey("durable_threadpool_queue_length"));
+        Assert.Equal(3, after.Keys.Count(k => k.StartsWith("durable_gc_collections_total{", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Every sample of one scrape, by series (name and labels as written).</summary>
+    private static Dictionary<string, double> Values(MetricsCollector collector) =>
+        PrometheusTextWriter.Write(collector.Collect())
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !line.StartsWith('#'))
+            .Select(line => line.Split(' '))
+            .ToDictionary(f => f[0], f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture));
+
     private static IServiceCollection ServicesWithConfiguration(Dictionary<string, string?> settings) =>
         new ServiceCollection()
             .AddLogging()
