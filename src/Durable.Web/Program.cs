@@ -9,8 +9,8 @@ return await NodeStartup.RunAsync(async () =>
 {
     // Settings are read and validated once, at start, so no configuration file is watched: ASP.NET Core's default
     // reload-on-change puts an inotify watch on every directory under the content root (the working directory) before
-    // the node can answer, ~2,000 directories and ~200 ms from a repository checkout. --hostBuilder:reloadConfigOnChange=true
-    // on the command line turns it back on.
+    // the node can answer: ~2,000 directories from a repository checkout, 30-130 ms of a cold start (bench/README.md,
+    // "Session 6"). --hostBuilder:reloadConfigOnChange=true on the command line turns it back on.
     var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
     builder.Configuration.AddDurableNodeConfiguration(args);
 
