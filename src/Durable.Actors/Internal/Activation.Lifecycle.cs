@@ -99,7 +99,7 @@ internal sealed partial class Activation
     {
         lock (Sync)
         {
-            if (_status != ActivationStatus.Active || _head is not null || _continuations is { Count: > 0 }) return false;
+            if (_status != ActivationStatus.Active || _head is not null || HasContinuations) return false;
             if (!InputGate.IsOpen || !OutputGate.IsIdle || _waitUntilCount > 0) return false;
             if (!force && _lastActive > cutoff) return false;
             Transition(ActivationStatus.Deactivated);

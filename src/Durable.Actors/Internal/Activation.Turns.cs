@@ -30,7 +30,12 @@ internal sealed partial class Activation
         bool schedule;
         lock (Sync)
         {
-            (_continuations ??= new()).Enqueue((d, state));
+            if (_firstContinuation is null && _continuations is not { Count: > 0 })
+            {
+                _firstContinuation = d;
+                _firstContinuationState = state;
+            }
+            else (_continuations ??= new()).Enqueue((d, state));
             schedule = !_scheduled;
             _scheduled = true;
         }
@@ -72,7 +77,13 @@ internal sealed partial class Activation
                 ObjectEvent? start = null;
                 lock (Sync)
                 {
-                    if (_continuations is { Count: > 0 } queue) work = queue.Dequeue();
+                    if (_firstContinuation is { } first)
+                    {
+                        work = (first, _firstContinuationState);
+                        _firstContinuation = null;
+                        _firstContinuationState = null;
+                    }
+                    else if (_continuations is { Count: > 0 } queue) work = queue.Dequeue();
                     else if (CanStartEvents() && _nextToStart is { } next)
                     {
                         start = next;
@@ -103,7 +114,9 @@ internal sealed partial class Activation
 
     private bool CanStartEvents() => _status == ActivationStatus.Active && InputGate.IsOpen;
 
-    private bool HasRunnableWork() => _continuations is { Count: > 0 } || (CanStartEvents() && _nextToStart is not null);
+    private bool HasContinuations => _firstContinuation is not null || _continuations is { Count: > 0 };
+
+    private bool HasRunnableWork() => HasContinuations || (CanStartEvents() && _nextToStart is not null);
 
     private void StartEvent(ObjectEvent e)
     {

@@ -21,6 +21,11 @@ internal sealed partial class Activation : SynchronizationContext, IThreadPoolWo
     private ActivationStatus _status;
     private bool _scheduled;
     private int _startClaimed;
+    // Continuations posted to this context, oldest first: the oldest in the two fields (most turns never have more
+    // than one waiting), the rest in the queue, which exists only once two have waited at once. The fields are filled
+    // only while the queue is empty, so what they hold is always older than anything queued.
+    private SendOrPostCallback? _firstContinuation;
+    private object? _firstContinuationState;
     private Queue<(SendOrPostCallback Callback, object? State)>? _continuations;
     private ObjectEvent? _head;
     private ObjectEvent? _tail;

@@ -37,6 +37,16 @@ public class TurnTests
     }
 
     [Fact]
+    public async Task Callbacks_posted_to_an_object_run_in_the_order_they_were_posted()
+    {
+        await using var kit = await Kit.StartAsync();
+        var stub = kit.Stub("postorder", "fifo");
+
+        for (var round = 0; round < 3; round++)
+            Assert.Equal("0,1,2,3,4,9,5", await stub.FetchAsync(Kit.Get("/")).TextAsync());
+    }
+
+    [Fact]
     public async Task The_detector_reports_two_threads_inside_at_once()
     {
         // Guards the test above: the detector it relies on must be able to fail.

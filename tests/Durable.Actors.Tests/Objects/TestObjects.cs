@@ -58,6 +58,36 @@ public sealed class ThreadDetector(DurableObjectState state, Probe probe) : Dura
 
 }
 
+/// <summary>
+/// Posts five callbacks to the object's context in one go (the second posts a sixth while the rest wait), then one
+/// more once they have run, and answers the order they ran in.
+/// </summary>
+public sealed class PostOrder : DurableObject
+{
+    public override async Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request)
+    {
+        var context = SynchronizationContext.Current ?? throw new InvalidOperationException("no object context");
+        var order = new List<int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.None);
+        void Run(int n)
+        {
+            order.Add(n);
+            if (n == 1) context.Post(_ => Run(9), null);
+            if (order.Count == 6) done.SetResult();
+        }
+        for (var i = 0; i < 5; i++)
+        {
+            var n = i;
+            context.Post(_ => Run(n), null);
+        }
+        await done.Task;
+        // Once more after the queue has drained: one waiting continuation again.
+        context.Post(_ => order.Add(5), null);
+        await Task.Yield();
+        return TestCounter.Text(string.Join(",", order));
+    }
+}
+
 /// <summary>Reports when a second thread enters while another is inside.</summary>
 public sealed class OverlapDetector(Action onOverlap)
 {
@@ -177,6 +207,7 @@ public static class TestNamespaces
     public static void AddAll(Hosting.DurableObjectsOptions o) => o
         .AddNamespace<TestCounter>("counter")
         .AddNamespace<ThreadDetector>("detector")
+        .AddNamespace<PostOrder>("postorder")
         .AddNamespace<PingPong>("pingpong")
         .AddNamespace<FragileConstructor>("fragile")
         .AddNamespace<SlowStart>("slowstart")
