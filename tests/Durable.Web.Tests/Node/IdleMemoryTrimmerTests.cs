@@ -63,9 +63,15 @@ public sealed class IdleMemoryTrimmerTests
     [Fact]
     public void A_heap_without_much_unused_memory_is_left_alone()
     {
-        _heap = (30 * MiB, 20 * MiB);
+        _heap = (20 * MiB + IdleMemoryTrimmer.SlackBytes - 1, 20 * MiB);
         var trimmer = Trimmer(TimeSpan.FromSeconds(2));
         for (var i = 0; i < 10; i++) Second(trimmer, 0);
         Assert.Equal(0, _collections);
+
+        // One byte more slack is worth the collection.
+        _heap = (20 * MiB + IdleMemoryTrimmer.SlackBytes, 20 * MiB);
+        var next = Trimmer(TimeSpan.FromSeconds(2));
+        for (var i = 0; i < 10; i++) Second(next, 0);
+        Assert.Equal(1, _collections);
     }
 }
