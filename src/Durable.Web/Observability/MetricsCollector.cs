@@ -8,7 +8,8 @@ namespace Durable.Web.Observability;
 // Guarantees
 // - Every instrument of a meter whose name starts with MeterPrefix (and, when a meter scope is given, that was
 //   created by that scope, i.e. by this host's IMeterFactory), published before or after construction,
-//   is aggregated from construction on. System.Diagnostics.Metrics keeps no history, so earlier measurements
+//   is aggregated from construction on. With a meter scope, the .NET runtime's own "System.Runtime" meter (collections,
+//   pause time, working set, CPU time, thread pool) is exported too: it belongs to the process, not to any host. System.Diagnostics.Metrics keeps no history, so earlier measurements
 //   are not seen: construct the collector at startup.
 // - Recording takes no lock. The series is found by probing a concurrent dictionary with the measurement's
 //   tag span (no key allocated); the update is one Interlocked operation. Only a new tag set allocates.
@@ -106,11 +107,16 @@ internal sealed partial class MetricsCollector : IDisposable
 
     private static InstrumentAggregator Of(object? state) => (InstrumentAggregator)state!;
 
+    /// <summary>The runtime's process-wide meter, which no host's meter factory creates.</summary>
+    internal const string RuntimeMeterName = "System.Runtime";
+
     private void OnInstrumentPublished(Instrument instrument, MeterListener listener)
     {
-        if (!instrument.Meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal)
-            || (_meterScope is not null && !ReferenceEquals(instrument.Meter.Scope, _meterScope))
-            || Classify(instrument) is not { } kind)
+        var meter = instrument.Meter;
+        var hosts = meter.Name.StartsWith(_meterPrefix, StringComparison.Ordinal)
+            && (_meterScope is null || ReferenceEquals(meter.Scope, _meterScope));
+        var runtime = _meterScope is not null && meter.Scope is null && meter.Name == RuntimeMeterName;
+        if (!(hosts || runtime) || Classify(instrument) is not { } kind)
         {
             return;
         }

@@ -23,17 +23,10 @@ public static class MetricsServiceCollectionExtensions
         services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IValidateOptions<PrometheusMetricsOptions>, PrometheusMetricsOptionsValidator>());
         // Only this host's meters: another host in the same process (tests, or an app hosting two) has its own.
-        services.TryAddSingleton<ProcessMetrics>();
-        services.TryAddSingleton(sp =>
-        {
-            // The process's and the runtime's instruments come with the exporter, on this host's meter factory.
-            var meters = sp.GetService<System.Diagnostics.Metrics.IMeterFactory>();
-            if (meters is not null) sp.GetRequiredService<ProcessMetrics>();
-            return new MetricsCollector(
-                sp.GetRequiredService<IOptions<PrometheusMetricsOptions>>().Value,
-                sp.GetRequiredService<ILogger<MetricsCollector>>(),
-                meterScope: meters);
-        });
+        services.TryAddSingleton(sp => new MetricsCollector(
+            sp.GetRequiredService<IOptions<PrometheusMetricsOptions>>().Value,
+            sp.GetRequiredService<ILogger<MetricsCollector>>(),
+            meterScope: sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;
     }
 }
