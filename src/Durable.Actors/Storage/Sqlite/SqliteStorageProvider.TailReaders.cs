@@ -10,6 +10,9 @@ public sealed partial class SqliteStorageProvider
     internal static int MaxIdleTailReaders => Math.Max(4, 2 * Environment.ProcessorCount);
 
     private readonly ConcurrentBag<TailReader> _tailReaders = [];
+    // Places in the set taken: counted before a reader goes in and after one comes out, so the set never holds more
+    // than MaxIdleTailReaders however many readers come back at once (a check of the bag's count then an add did not).
+    private int _idleSlots;
     private volatile bool _readersClosed;
 
     /// <summary>Tail readers open and idle now (for tests).</summary>
@@ -18,7 +21,7 @@ public sealed partial class SqliteStorageProvider
     private protected override async Task<(JournalRow? Snapshot, List<JournalRow> Events)> ReadTailAsync(
         ObjectKey key, long maxSeq, CancellationToken cancellationToken)
     {
-        var tail = _tailReaders.TryTake(out var idle) ? idle : new TailReader(OpenReader());
+        var tail = TryTakeIdle(out var idle) ? idle : new TailReader(OpenReader());
         (JournalRow? Snapshot, List<JournalRow> Events) rows;
         try
         {
@@ -34,10 +37,23 @@ public sealed partial class SqliteStorageProvider
         return rows;
     }
 
+    private bool TryTakeIdle(out TailReader tail)
+    {
+        if (!_tailReaders.TryTake(out tail!)) return false;
+        Interlocked.Decrement(ref _idleSlots);
+        return true;
+    }
+
     private void Return(TailReader tail)
     {
-        if (_readersClosed || _tailReaders.Count >= MaxIdleTailReaders)
+        if (_readersClosed)
         {
+            tail.Dispose();
+            return;
+        }
+        if (Interlocked.Increment(ref _idleSlots) > MaxIdleTailReaders)
+        {
+            Interlocked.Decrement(ref _idleSlots);
             tail.Dispose();
             return;
         }
@@ -49,7 +65,7 @@ public sealed partial class SqliteStorageProvider
     private void CloseTailReaders()
     {
         _readersClosed = true;
-        while (_tailReaders.TryTake(out var tail)) tail.Dispose();
+        while (TryTakeIdle(out var tail)) tail.Dispose();
     }
 
     /// <summary>
