@@ -29,7 +29,8 @@ public sealed class Stock(DurableObjectState state, TimeProvider time) : Durable
             return ErrorResponse.NotFound($"Stock has no route {request.Method} {path}.");
 
         var query = QueryHelpers.ParseQuery(request.RequestUri.Query);
-        int? qty = int.TryParse(query.GetValueOrDefault("qty"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1_000_000 ? n : null;
+        int? qty = int.TryParse(query.GetValueOrDefault("qty"), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            && n is >= 1 and <= 1_000_000 ? n : null;
         var order = query.GetValueOrDefault("order").ToString() is { Length: >= 1 and <= 100 } id ? id : null;
         return (path, qty, order) switch
         {
@@ -75,7 +76,8 @@ public sealed class Stock(DurableObjectState state, TimeProvider time) : Durable
         });
         return reserved
             ? Json(new { order, qty, expiresAt }, HttpStatusCode.Created)
-            : ErrorResponse.Create(HttpStatusCode.Conflict, "out_of_stock", $"Cannot hold {qty} for order {order}: too few left, or the order holds some already.");
+            : ErrorResponse.Create(HttpStatusCode.Conflict, "out_of_stock",
+                $"Cannot hold {qty} for order {order}: too few left, or the order holds some already.");
     }
 
     private async Task<HttpResponseMessage> ConfirmAsync(string order) =>
@@ -92,7 +94,8 @@ public sealed class Stock(DurableObjectState state, TimeProvider time) : Durable
     private async Task<Dictionary<string, Hold>> HoldsAsync() =>
         (await state.Storage.ListAsync<Hold>(new ListOptions { Prefix = HoldPrefix })).ToDictionary(h => h.Key, h => h.Value!);
 
-    private static HttpResponseMessage Json<T>(T body, HttpStatusCode status = HttpStatusCode.OK) => new(status) { Content = JsonContent.Create(body) };
+    private static HttpResponseMessage Json<T>(T body, HttpStatusCode status = HttpStatusCode.OK) =>
+        new(status) { Content = JsonContent.Create(body) };
 
     private sealed record Hold(int Qty, DateTimeOffset ExpiresAt);
 }
