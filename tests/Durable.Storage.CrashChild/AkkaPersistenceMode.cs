@@ -10,7 +10,8 @@ namespace Durable.Storage.CrashChild;
 
 /// <summary>
 /// Usage: Durable.Storage.CrashChild akka &lt;prefix&gt; &lt;objects&gt; &lt;plugin&gt; &lt;plugin arguments...&gt;
-/// with plugin arguments <c>sql (Sqlite|PostgreSql) &lt;connection string&gt;</c>.
+/// with plugin arguments <c>sql (Sqlite|PostgreSql) &lt;connection string&gt;</c> or <c>durable sqlite &lt;path&gt;</c> or
+/// <c>durable postgres &lt;connection string&gt;</c>.
 /// Persistent actor "{prefix}-w{i}" persists group after group: group n is the events "n/a", "n/b", "n/c" in one
 /// atomic write. Once a group is acknowledged (its last handler ran, so it is durable) the child prints
 /// "ack {prefix}-w{i} {n}". It runs until it is killed.
@@ -54,8 +55,14 @@ internal static class AkkaPersistenceMode
                     ConnectionString = plugin[2],
                 });
                 break;
+            case "durable" when plugin[1] == "sqlite":
+                builder.WithDurableSqlitePersistence(plugin[2]);
+                break;
+            case "durable" when plugin[1] == "postgres":
+                builder.WithDurablePostgresPersistence(plugin[2]);
+                break;
             default:
-                throw new ArgumentException($"Unknown persistence plugin '{plugin[0]}' (known: sql).");
+                throw new ArgumentException($"Unknown persistence plugin '{string.Join(' ', plugin)}' (known: sql, durable sqlite|postgres).");
         }
     }
 

@@ -163,6 +163,14 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
         await ReplayCoreAsync(persistenceId, from, to, max, replay);
     }
 
+    /// <summary>Events from..to (at most <paramref name="max"/>) from the database, for queries: the recovery cache is
+    /// for the replay that follows a snapshot load and is left to it.</summary>
+    public async Task QueryEventsAsync(string persistenceId, long from, long to, long max, Action<StoredEvent> read)
+    {
+        await OpenAsync();
+        await ReplayCoreAsync(persistenceId, from, to, max, read);
+    }
+
     public async Task<List<string>> ReadPersistenceIdsAsync(string? after, int limit)
     {
         await OpenAsync();
