@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Durable.Web.Tests.WebSockets;
-using Durable.Web.Tests.WebSockets;
 
 namespace Durable.EndToEnd.Tests;
 
