@@ -43,7 +43,7 @@ public sealed class UpgradeTests
             await next(context);
         }));
 
-        await using (var refused = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/echo/name/auth/websocket", close: true)))
+        await using (var refused = await RawUpgrade.SendAsync(host.Address, RawUpgrade.Head("/ns/echo/name/auth/websocket")))
             Assert.Equal(401, refused.Status);
         await using var allowed = await RawUpgrade.SendAsync(
             host.Address, RawUpgrade.Head("/ns/echo/name/auth/websocket", "Authorization: Bearer ok\r\n"));
