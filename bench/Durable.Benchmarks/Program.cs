@@ -17,4 +17,5 @@ if (args is ["storage", .. var rest])
     return;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// A type of this assembly, not Program: Durable.Web (referenced, internals visible) has a top-level Program too.
+BenchmarkSwitcher.FromAssembly(typeof(IdleMemory).Assembly).Run(args);

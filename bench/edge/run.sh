@@ -34,7 +34,7 @@ rm -rf "$DATA"/durable.db*; start_node
 echo "rss_idle_kb            $(rss_kb)"
 printf '%-22s ' "create_${MEMOBJS}obj"; node bench/edge/touch.mjs POST counter m /increment "$MEMOBJS" "$CONNS"
 echo "rss_after_${MEMOBJS}obj_kb $(rss_kb)"
-sleep 15   # as the anchor's rss_after_10000obj_idle15s: the node's idle trimmer runs after 10 s without requests
+sleep 15   # as the anchor's rss_after_10000obj_idle15s
 echo "rss_after_${MEMOBJS}obj_idle15s_kb $(rss_kb)"
 stop_node
 

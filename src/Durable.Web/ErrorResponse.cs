@@ -15,8 +15,17 @@ public static class ErrorResponse
 
     public static HttpResponseMessage NotFound(string message) => Create(HttpStatusCode.NotFound, "not_found", message);
 
-    public static HttpResponseMessage MethodNotAllowed(HttpMethod method, string path) =>
-        Create(HttpStatusCode.MethodNotAllowed, "method_not_allowed", $"{method} is not allowed on {path}.");
+    /// <summary>405 <c>method_not_allowed</c> with <c>Allow</c> listing <paramref name="allowed"/>, the methods
+    /// <paramref name="path"/> accepts.</summary>
+    public static HttpResponseMessage MethodNotAllowed(HttpMethod method, string path, params ReadOnlySpan<HttpMethod> allowed)
+    {
+        if (allowed.IsEmpty) throw new ArgumentException("A 405 names the methods the path accepts.", nameof(allowed));
+        var names = new string[allowed.Length];
+        for (var i = 0; i < allowed.Length; i++) names[i] = allowed[i].Method;
+        var response = Create(HttpStatusCode.MethodNotAllowed, "method_not_allowed", $"{method} is not allowed on {path}; allowed: {string.Join(", ", names)}.");
+        foreach (var name in names) response.Content.Headers.Allow.Add(name);
+        return response;
+    }
 
     public static byte[] Body(string code, string message) =>
         JsonSerializer.SerializeToUtf8Bytes(new ErrorBody(new ErrorDetail(code, message)), ErrorJsonContext.Default.ErrorBody);

@@ -50,7 +50,7 @@ internal abstract class TestNode : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        // An address (not Listen()), so that the edge's endpoint defaults (the lean WebSocket handshake) apply as in the node.
+        // An address (not Listen()), as the node's --urls.
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var objectsBuilder = builder.Services.AddDurableObjects(o =>
         {

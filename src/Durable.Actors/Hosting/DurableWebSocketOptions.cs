@@ -26,13 +26,4 @@ public sealed class DurableWebSocketOptions
 
     /// <summary>How often the edge sends protocol pings on idle sockets (0 = never). Default 30 s.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Whether the edge answers a connection's first request itself when it is a plain WebSocket upgrade of an object
-    /// route (<c>GET /ns/{namespace}/name|id/{key}/…</c>, HTTP/1.1, nothing after the head), so the socket runs on the bare
-    /// connection without Kestrel's HTTP/1.1 state (~10 KB less per open socket). Anything else goes through Kestrel
-    /// as usual, and so does everything when this is off. A lean upgrade skips the app's middleware: turn this off
-    /// when middleware in front of the object routes (authentication, say) must see WebSocket upgrades. Default true.
-    /// </summary>
-    public bool LeanHandshake { get; set; } = true;
 }

@@ -56,5 +56,4 @@ internal static class LogEventIds
 
     public const int NodeConfigured = 2100;
     public const int NodeConfigurationInvalid = 2101;
-    public const int NodeMemoryTrimmed = 2102;
 }

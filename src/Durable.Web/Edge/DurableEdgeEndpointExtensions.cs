@@ -5,7 +5,6 @@ using Durable.Hosting;
 using Durable.Web.Edge;
 using Durable.Web.WebSockets;
 using Durable.Web.WebSockets.Cluster;
-using Durable.Web.WebSockets.Lean;
 using Durable.Web.WebSockets.Phoenix;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -52,8 +51,6 @@ public static class DurableEdgeEndpointExtensions
             webSockets,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Durable.Edge"),
             services.GetService<ClusterNode>() is { } cluster ? () => cluster.Secret : null);
-        // Only at the root: the lean handshake knows the object routes without a prefix.
-        if (prefix.Length == 0) services.GetService<LeanHandshake>()?.Attach(edge);
 
         var group = endpoints.MapGroup(prefix);
         group.Map("/ns/{namespace}/name/{name}/{**path}", context => edge.FetchAsync(context, ObjectAddressKind.Name));

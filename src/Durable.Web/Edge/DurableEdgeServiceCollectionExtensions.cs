@@ -1,8 +1,6 @@
 using Durable.Configuration;
 using Durable.Web.Edge;
 using Durable.Web.WebSockets;
-using Durable.Web.WebSockets.Lean;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,11 +23,6 @@ public static class DurableEdgeServiceCollectionExtensions
         services.AddPrometheusMetrics();
         // Object routes and the Phoenix socket upgrade to WebSockets.
         services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, WebSocketStartupFilter>());
-        // Plain WebSocket upgrades of object routes are answered on the bare connection (Durable:WebSockets:LeanHandshake).
-        // Endpoint defaults reach the endpoints bound from urls / configuration and Listen() calls made after this runs.
-        services.TryAddSingleton<LeanHandshake>();
-        services.AddOptions<KestrelServerOptions>().Configure<LeanHandshake>((kestrel, lean) =>
-            kestrel.ConfigureEndpointDefaults(listen => listen.Use(next => lean.Wrap(next, listen))));
         return services;
     }
 }

@@ -75,7 +75,7 @@ internal sealed partial class ObjectEdge(
                 return;
             }
             await (context.WebSockets.IsWebSocketRequest
-                ? webSockets.FetchAsync(new HttpUpgradeClient(context), id, request, forwarded)
+                ? webSockets.FetchAsync(context, id, request, forwarded)
                 : FetchObjectAsync(context, id, request, forwarded));
         }
         catch (Exception error) when (context.RequestAborted.IsCancellationRequested)

@@ -29,7 +29,7 @@ public sealed class ChatRoom(DurableObjectState state, TimeProvider time) : Dura
             return request.IsWebSocketUpgrade() ? state.AcceptWebSocket(request) : SampleRequest.UpgradeRequired();
         if (path != "/messages") return ErrorResponse.NotFound($"The chat room has no route {path}.");
         if (request.Method == HttpMethod.Get) return SampleRequest.Json(new { messages = await HistoryAsync() });
-        if (request.Method != HttpMethod.Post) return ErrorResponse.MethodNotAllowed(request.Method, path);
+        if (request.Method != HttpMethod.Post) return ErrorResponse.MethodNotAllowed(request.Method, path, HttpMethod.Get, HttpMethod.Post);
 
         var body = await request.ReadJsonAsync();
         if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("body", out var text) || text.ValueKind != JsonValueKind.String)

@@ -34,8 +34,12 @@ public sealed class Counter(DurableObjectState state, TimeProvider time) : Durab
                 return SampleRequest.Json(new { scheduledTime = scheduled.ToUnixTimeMilliseconds() }, HttpStatusCode.Accepted);
             case "/alarms" when method == HttpMethod.Get:
                 return SampleRequest.Text((await state.Storage.GetAsync<long>("alarms")).ToString());
-            case "/" or "/increment" or "/alarm" or "/alarms":
-                return ErrorResponse.MethodNotAllowed(method, path);
+            case "/":
+                return ErrorResponse.MethodNotAllowed(method, path, HttpMethod.Get, HttpMethod.Delete);
+            case "/increment" or "/alarm":
+                return ErrorResponse.MethodNotAllowed(method, path, HttpMethod.Post);
+            case "/alarms":
+                return ErrorResponse.MethodNotAllowed(method, path, HttpMethod.Get);
             default:
                 return ErrorResponse.NotFound($"The counter has no route {path}.");
         }

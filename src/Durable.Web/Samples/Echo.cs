@@ -11,9 +11,8 @@ public sealed class Echo(DurableObjectState state) : DurableObject
         var path = request.Path();
         if (path == "/websocket" && request.IsWebSocketUpgrade()) return Task.FromResult(state.AcceptWebSocket(request));
         if (path == "/websocket") return Task.FromResult(SampleRequest.UpgradeRequired());
-        return Task.FromResult(path == "/" && request.Method == HttpMethod.Get
-            ? SampleRequest.Text("ok")
-            : ErrorResponse.NotFound($"Echo has no route {request.Method} {path}."));
+        if (path != "/") return Task.FromResult(ErrorResponse.NotFound($"Echo has no route {path}."));
+        return Task.FromResult(request.Method == HttpMethod.Get ? SampleRequest.Text("ok") : ErrorResponse.MethodNotAllowed(request.Method, path, HttpMethod.Get));
     }
 
     public override Task WebSocketMessageAsync(DurableWebSocket ws, WebSocketMessage message)

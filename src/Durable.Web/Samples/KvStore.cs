@@ -27,7 +27,7 @@ public sealed class KvStore(DurableObjectState state) : DurableObject
             if (method == HttpMethod.Get) return await GetAsync(key);
             if (method == HttpMethod.Delete)
                 return SampleRequest.Json(new { deleted = await state.Storage.DeleteAsync(key) });
-            return ErrorResponse.MethodNotAllowed(method, path);
+            return ErrorResponse.MethodNotAllowed(method, path, HttpMethod.Get, HttpMethod.Put, HttpMethod.Delete);
         }
         return path switch
         {
@@ -36,7 +36,8 @@ public sealed class KvStore(DurableObjectState state) : DurableObject
             "/bookmark" when method == HttpMethod.Get =>
                 SampleRequest.Json(new { bookmark = await state.Storage.GetCurrentBookmarkAsync() }),
             "/restore" when method == HttpMethod.Post => await RestoreAsync(request),
-            "/keys" or "/batch" or "/bookmark" or "/restore" => ErrorResponse.MethodNotAllowed(method, path),
+            "/keys" or "/bookmark" => ErrorResponse.MethodNotAllowed(method, path, HttpMethod.Get),
+            "/batch" or "/restore" => ErrorResponse.MethodNotAllowed(method, path, HttpMethod.Post),
             _ => ErrorResponse.NotFound($"The kv store has no route {path}."),
         };
     });

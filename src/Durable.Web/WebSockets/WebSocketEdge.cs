@@ -5,6 +5,7 @@ using Durable.Hosting;
 using Durable.Internal;
 using Durable.Web.Edge;
 using Durable.Web.WebSockets.Cluster;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Durable.Web.WebSockets;
@@ -49,24 +50,24 @@ internal sealed partial class WebSocketEdge(
     /// Neither the request nor the object's response is kept while the socket runs: an idle socket holds only what it
     /// needs.
     /// </summary>
-    public Task FetchAsync(IUpgradeClient client, DurableObjectId id, HttpRequestMessage request, bool forwarded) =>
-        RunAsync(client, UpgradeAsync(client, id, request, forwarded));
+    public Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded) =>
+        RunAsync(context, UpgradeAsync(context, id, request, forwarded));
 
     /// <summary>The accepted upgrade, or null when the object answered something else (then written to the client) or
     /// the socket was relayed to the owner node (and has ended).</summary>
-    private async Task<WebSocketUpgrade?> UpgradeAsync(IUpgradeClient client, DurableObjectId id, HttpRequestMessage request, bool forwarded)
+    private async Task<WebSocketUpgrade?> UpgradeAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
     {
         var upgrade = new WebSocketUpgrade();
         var accepted = false;
         try
         {
-            if (!forwarded && proxy is not null && await proxy.TryRunAsync(client, id, request)) return null;
+            if (!forwarded && proxy is not null && await proxy.TryRunAsync(context, id, request)) return null;
             request.Options.Set(WebSocketUpgrade.Key, upgrade);
             // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
             request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
             request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
             // Here, never through the router: a socket is relayed whole (above), not as a forwarded request.
-            using var response = await runtime.FetchLocalAsync(id, request, client.Aborted);
+            using var response = await runtime.FetchLocalAsync(id, request, context.RequestAborted);
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
             {
                 accepted = true;
@@ -74,7 +75,7 @@ internal sealed partial class WebSocketEdge(
             }
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
                 throw new DurableObjectException($"Object {id} answered 101 without calling state.AcceptWebSocket(request).", null, id);
-            await client.RefuseAsync(response);
+            await ObjectResponses.WriteAsync(context, response);
             return null;
         }
         finally
@@ -86,12 +87,12 @@ internal sealed partial class WebSocketEdge(
         }
     }
 
-    private async Task RunAsync(IUpgradeClient client, Task<WebSocketUpgrade?>? upgrading)
+    private async Task RunAsync(HttpContext context, Task<WebSocketUpgrade?>? upgrading)
     {
         var upgrade = await upgrading!;
         upgrading = null; // this frame lives as long as the socket; the finished upgrade task (~130 bytes) need not
         if (upgrade is null) return;
-        using var ws = await AcceptAsync(client, upgrade);
+        using var ws = await AcceptAsync(context, upgrade);
         var connection = new SocketConnection(ws);
         if (upgrade.Socket is not { } socket)
         {
@@ -107,7 +108,7 @@ internal sealed partial class WebSocketEdge(
         var closeCode = WebSocketCloseCodes.Abnormal;
         try
         {
-            closeCode = await ReceiveAsync(socket, connection, reader, client.Aborted);
+            closeCode = await ReceiveAsync(socket, connection, reader, context.RequestAborted);
         }
         catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException)
         {
@@ -127,12 +128,12 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
-    private async Task<WebSocket> AcceptAsync(IUpgradeClient client, WebSocketUpgrade upgrade)
+    private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)
     {
         try
         {
             // No subprotocol: an object does not choose one (a relayed socket gets the owner's, see WebSocketProxy).
-            return await client.AcceptAsync(subProtocol: null, Options.KeepAliveInterval);
+            return await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
         }
         catch
         {

@@ -34,8 +34,16 @@ public sealed class EdgeErrorTests(EdgeHostFixture fixture) : IClassFixture<Edge
     {
         var answer = await Node.PostAsync("/healthz");
 
-        answer.AssertError(405, "method_not_allowed");
+        answer.AssertMethodNotAllowed("GET");
         Assert.Contains("allowed: GET", answer.Body);
+    }
+
+    [Theory]
+    [InlineData("DELETE", "/metrics", "GET")]
+    [InlineData("PUT", "/ns/counter/ids", "POST")]
+    public async Task Every_405_of_the_node_carries_Allow_with_the_routes_methods(string method, string target, string allowed)
+    {
+        (await Node.SendAsync(new HttpMethod(method), target)).AssertMethodNotAllowed(allowed.Split(','));
     }
 
     [Fact]

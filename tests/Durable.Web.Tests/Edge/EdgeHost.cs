@@ -40,7 +40,8 @@ internal sealed class EdgeHost((WebApplication App, Uri Address) started) : Test
 }
 
 /// <summary>An HTTP answer read whole: status, body text, and the headers the edge contract cares about.</summary>
-internal sealed record Answer(int Status, string Body, string? ContentType, string? DurableId, string? DurableNamespace, string? RetryAfter)
+internal sealed record Answer(
+    int Status, string Body, string? ContentType, string? DurableId, string? DurableNamespace, string? RetryAfter, IReadOnlyList<string> Allow)
 {
     public static async Task<Answer> ReadAsync(HttpResponseMessage response) => new(
         (int)response.StatusCode,
@@ -48,7 +49,8 @@ internal sealed record Answer(int Status, string Body, string? ContentType, stri
         response.Content.Headers.ContentType?.MediaType,
         Header(response, "X-Durable-Id"),
         Header(response, "X-Durable-Namespace"),
-        Header(response, "Retry-After"));
+        Header(response, "Retry-After"),
+        [.. response.Content.Headers.Allow]);
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
@@ -74,5 +76,12 @@ internal sealed record Answer(int Status, string Body, string? ContentType, stri
     {
         Assert.True(Status == status && ErrorCode == code, $"expected {status} {code}, got {Status} {Body}");
         Assert.Equal("application/json", ContentType);
+    }
+
+    /// <summary>405 <c>method_not_allowed</c> in the JSON shape, with <c>Allow</c> naming exactly <paramref name="allowed"/>.</summary>
+    public void AssertMethodNotAllowed(params string[] allowed)
+    {
+        AssertError(405, "method_not_allowed");
+        Assert.True(Allow.Order().SequenceEqual(allowed.Order()), $"Allow: '{string.Join(", ", Allow)}', expected '{string.Join(", ", allowed)}'");
     }
 }

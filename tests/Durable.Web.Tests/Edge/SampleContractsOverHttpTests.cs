@@ -55,7 +55,27 @@ public sealed class SampleContractsOverHttpTests(EdgeHostFixture fixture) : ICla
     public async Task Counter_unknown_route_is_404_and_wrong_method_405()
     {
         (await Node.GetAsync("/ns/counter/name/routes/nope")).AssertError(404, "not_found");
-        (await Node.GetAsync("/ns/counter/name/routes/increment")).AssertError(405, "method_not_allowed");
+        (await Node.GetAsync("/ns/counter/name/routes/increment")).AssertMethodNotAllowed("POST");
+    }
+
+    [Theory]
+    [InlineData("PUT", "/ns/counter/name/allow/", "GET,DELETE")]
+    [InlineData("GET", "/ns/counter/name/allow/alarm", "POST")]
+    [InlineData("POST", "/ns/counter/name/allow/alarms", "GET")]
+    [InlineData("POST", "/ns/kv/name/allow/keys/a", "GET,PUT,DELETE")]
+    [InlineData("DELETE", "/ns/kv/name/allow/keys", "GET")]
+    [InlineData("GET", "/ns/kv/name/allow/batch", "POST")]
+    [InlineData("POST", "/ns/kv/name/allow/bookmark", "GET")]
+    [InlineData("GET", "/ns/kv/name/allow/restore", "POST")]
+    [InlineData("DELETE", "/ns/chat/name/allow/messages", "GET,POST")]
+    [InlineData("POST", "/ns/echo/name/allow/", "GET")]
+    public async Task A_sample_route_hit_with_a_wrong_method_is_405_with_Allow_listing_its_methods(string method, string target, string allowed)
+    {
+        var answer = await Node.SendAsync(new HttpMethod(method), target);
+
+        answer.AssertMethodNotAllowed(allowed.Split(','));
+        Assert.NotNull(answer.DurableId);
+        Assert.Contains($"allowed: {allowed.Replace(",", ", ")}", answer.Body);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
 
     public static async Task<SocketHost> StartAsync(
         Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, Action<WebApplication>? app = null)
     {
         var configure = services;
         return new SocketHost(await StartAppAsync(
@@ -31,7 +31,11 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
                 configure?.Invoke(services);
             },
             storage,
-            app => app.MapSampleSite()));
+            web =>
+            {
+                app?.Invoke(web);
+                web.MapSampleSite();
+            }));
     }
 
     public Uri Ws(string path) => new($"ws://{Address.Authority}{path}");

@@ -37,22 +37,22 @@ internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets cl
          "Sec-WebSocket-Protocol", ClusterRouter.SecretHeader], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Relays the upgrade to the object's owner; false when this node serves the object (run it locally).</summary>
-    public async Task<bool> TryRunAsync(IUpgradeClient client, DurableObjectId id, HttpRequestMessage request)
+    public async Task<bool> TryRunAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request)
     {
-        var aborted = client.Aborted;
+        var aborted = context.RequestAborted;
         for (var attempt = 0; ; attempt++)
         {
             if (await nodes.Owners.FindOwnerAsync(id, aborted) is not { } owner) return false;
             var target = ClusterRouter.InternalObjectUri(owner.Url, id, request.RequestUri!.PathAndQuery);
-            var connection = await nodes.ConnectAsync(owner, target, o => CopyHeaders(client, request, o), aborted);
+            var connection = await nodes.ConnectAsync(owner, target, o => CopyHeaders(context, request, o), aborted);
             if (connection.Socket is { } upstream)
             {
-                using (upstream) await RelayAsync(client, id, owner, upstream);
+                using (upstream) await RelayAsync(context, id, owner, upstream);
                 return true;
             }
             if (!connection.Moved || attempt > 0)
             {
-                await RefuseAsync(client, id, owner, connection);
+                await RefuseAsync(context, id, owner, connection);
                 return true;
             }
             Log.Retrying(nodes.Logger, id, owner.Node);
@@ -60,7 +60,7 @@ internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets cl
         }
     }
 
-    private static void CopyHeaders(IUpgradeClient client, HttpRequestMessage request, ClientWebSocketOptions options)
+    private static void CopyHeaders(HttpContext context, HttpRequestMessage request, ClientWebSocketOptions options)
     {
         foreach (var (name, values) in request.Headers)
         {
@@ -74,10 +74,10 @@ internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets cl
                 // A header .NET will not send (malformed name or value); the owner does without it.
             }
         }
-        foreach (var protocol in client.RequestedProtocols) options.AddSubProtocol(protocol);
+        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols) options.AddSubProtocol(protocol);
     }
 
-    private async Task RefuseAsync(IUpgradeClient client, DurableObjectId id, ObjectOwner owner, NodeConnection connection)
+    private async Task RefuseAsync(HttpContext context, DurableObjectId id, ObjectOwner owner, NodeConnection connection)
     {
         var status = connection.Status is >= 400 and <= 599 ? connection.Status : StatusCodes.Status503ServiceUnavailable;
         var (code, message) = status switch
@@ -93,19 +93,20 @@ internal sealed partial class WebSocketProxy(NodeSockets nodes, ClientSockets cl
         Log.Refused(nodes.Logger, id, owner.Node, status);
         using var response = ErrorResponse.Create((HttpStatusCode)status, code, message);
         if (status == StatusCodes.Status503ServiceUnavailable) response.Headers.TryAddWithoutValidation("Retry-After", connection.RetryAfter ?? "1");
-        await client.RefuseAsync(response);
+        await ObjectResponses.WriteAsync(context, response);
     }
 
-    private async Task RelayAsync(IUpgradeClient upgrade, DurableObjectId id, ObjectOwner owner, ClientWebSocket upstream)
+    private async Task RelayAsync(HttpContext context, DurableObjectId id, ObjectOwner owner, ClientWebSocket upstream)
     {
-        using var client = await upgrade.AcceptAsync(upstream.SubProtocol, nodes.Options.KeepAliveInterval);
+        using var client = await context.WebSockets.AcceptWebSocketAsync(
+            new WebSocketAcceptContext { SubProtocol = upstream.SubProtocol, KeepAliveInterval = nodes.Options.KeepAliveInterval });
         Log.Proxied(nodes.Logger, id, owner.Node);
         var toClient = new SocketConnection(client);
         var toOwner = new SocketConnection(upstream);
         clients.Add(toClient);
         try
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(upgrade.Aborted);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             var fromClient = FromClientAsync(toClient, toOwner, stop.Token);
             var fromOwner = FromOwnerAsync(id, owner, toOwner, toClient, stop.Token);
             await Task.WhenAny(fromClient, fromOwner);

@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Durable.Web.Tests.WebSockets.Lean;
+namespace Durable.Web.Tests.WebSockets;
 
 /// <summary>A WebSocket upgrade written byte for byte on a TCP connection, and the server's answer read as it came.</summary>
 internal sealed class RawUpgrade : IAsyncDisposable
@@ -24,8 +24,10 @@ internal sealed class RawUpgrade : IAsyncDisposable
 
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public static string Head(string target, string extraHeaders = "") =>
-        $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
+    /// <summary>An upgrade's head; with <paramref name="close"/> the connection is not kept alive after a refusal, so its
+    /// body ends with the connection.</summary>
+    public static string Head(string target, string extraHeaders = "", bool close = false) =>
+        $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade{(close ? ", close" : "")}\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
         $"Sec-WebSocket-Key: {Key}\r\n{extraHeaders}\r\n";
 
     public static async Task<RawUpgrade> ConnectAsync(Uri address)
