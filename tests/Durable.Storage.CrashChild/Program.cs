@@ -7,11 +7,20 @@
 // set: object "a{i}" sets an alarm due 1-3 s from now and the child prints "set a{i}" once that is durable.
 // Both modes then serve alarms until killed; every run of an alarm handler prints "fired a{i}" as it starts (a run
 // whose commit is lost in a crash runs again after the restart, and prints again).
+//
+// Usage: Durable.Storage.CrashChild akka <prefix> <objects> <plugin> <plugin arguments...>: persistent actors writing
+// through an Akka.Persistence plugin; see AkkaPersistenceMode.cs.
 using System.Net;
 using Durable;
 using Durable.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+
+if (args[0] == "akka")
+{
+    await Durable.Storage.CrashChild.AkkaPersistenceMode.RunAsync(args);
+    return;
+}
 
 if (args[0] == "alarms")
 {

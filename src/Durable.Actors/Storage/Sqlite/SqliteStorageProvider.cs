@@ -11,8 +11,8 @@ namespace Durable.Storage.Sqlite;
 /// disk (WAL fsynced) before its append completes, and a crash at any point loses no acknowledged event and leaves no
 /// transaction half applied. One writer connection runs the group commits (BEGIN IMMEDIATE, so a second process on
 /// the same file waits for the lock rather than deadlocking); loads use pooled reader connections, which WAL lets run
-/// beside the writer. WAL checkpoints run on a connection and thread of their own (see <see cref="Checkpointer"/>), so a
-/// group commit does not wait for their copying; the writer's own checkpoint at <see cref="WriterCheckpointPages"/>
+/// beside the writer. WAL checkpoints run on a connection and thread of their own (see <see cref="SqliteCheckpointer"/>), so a
+/// group commit does not wait for their copying; the writer's own checkpoint at <see cref="SqliteCheckpointer.WriterCheckpointPages"/>
 /// still syncs the database file inside a commit (9–13 ms each under the 1,000-object increment load, by strace).
 /// </summary>
 public sealed partial class SqliteStorageProvider : JournalStorageProvider
@@ -20,7 +20,7 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
     private readonly SqliteStorageOptions _options;
     private readonly string _connectionString;
     private SqliteConnection? _writer;
-    private Checkpointer? _checkpointer;
+    private SqliteCheckpointer? _checkpointer;
 
     public SqliteStorageProvider(
         SqliteStorageOptions options, TimeProvider? time = null, ILogger<SqliteStorageProvider>? logger = null, IMeterFactory? meters = null)
@@ -49,10 +49,10 @@ public sealed partial class SqliteStorageProvider : JournalStorageProvider
         // p99 of durable writes), so the background checkpointer does the copying and the writer's own checkpoint only
         // finishes the last frames (and syncs the database file, the stall that is left); a WAL that a burst made larger
         // is cut back once emptied. Durability is unchanged: each commit still fsyncs the WAL.
-        Execute(_writer, $"PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint={WriterCheckpointPages}; " +
-            $"PRAGMA journal_size_limit={WalSizeLimitBytes}; PRAGMA cache_size=-16384;");
+        Execute(_writer, $"PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterCheckpointPages}; " +
+            $"PRAGMA journal_size_limit={SqliteCheckpointer.WalSizeLimitBytes}; PRAGMA cache_size=-16384;");
         var version = Migrate(_writer);
-        _checkpointer = new Checkpointer(Open(), Logger);
+        _checkpointer = new SqliteCheckpointer(Open(), Logger);
         Log.Opened(Logger, "sqlite", DatabasePath, version);
         return Task.CompletedTask;
     }

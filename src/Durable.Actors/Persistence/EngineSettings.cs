@@ -1,0 +1,60 @@
+using Akka.Configuration;
+
+namespace Durable.Persistence;
+
+internal enum EngineKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>What an engine is opened with, read from a plugin section of persistence.conf (see there for each key).</summary>
+internal sealed record EngineSettings(
+    EngineKind Kind,
+    string Database,
+    TimeSpan BusyTimeout,
+    int MaxGroupEvents,
+    int RecoveryCacheEntries,
+    int RecoveryCacheMaxEvents,
+    long RecoveryCacheMaxBytes,
+    TimeSpan RecoveryCacheMaxAge)
+{
+    /// <summary>The engine's identity in the process: one database, one engine.</summary>
+    public string Key => Kind == EngineKind.Sqlite ? $"sqlite:{Database}" : $"postgres:{Database}";
+
+    /// <summary>Reads a plugin section, falling back to the reference section at <paramref name="referenceId"/>.</summary>
+    public static EngineSettings From(Config section, EngineKind kind, string referenceId)
+    {
+        var config = section.WithFallback(DurablePersistence.DefaultConfig().GetConfig(referenceId));
+        var pluginId = referenceId;
+        var database = kind == EngineKind.Sqlite
+            ? Path.GetFullPath(Required(config, "path", pluginId))
+            : Required(config, "connection-string", pluginId);
+        var settings = new EngineSettings(
+            kind,
+            database,
+            config.GetTimeSpan("busy-timeout", TimeSpan.FromSeconds(5)),
+            config.GetInt("max-group-events", 2048),
+            config.GetInt("recovery-cache-entries", 4096),
+            config.GetInt("recovery-cache-max-events", 256),
+            config.GetByteSize("recovery-cache-max-bytes") ?? 256 * 1024,
+            config.GetTimeSpan("recovery-cache-max-age", TimeSpan.FromSeconds(30)));
+        Check(settings.MaxGroupEvents >= 1, pluginId, "max-group-events", settings.MaxGroupEvents, "at least 1");
+        Check(settings.RecoveryCacheEntries >= 0, pluginId, "recovery-cache-entries", settings.RecoveryCacheEntries, "0 (off) or more");
+        Check(settings.RecoveryCacheMaxEvents >= 0, pluginId, "recovery-cache-max-events", settings.RecoveryCacheMaxEvents, "0 or more");
+        return settings;
+    }
+
+    private static string Required(Config config, string key, string pluginId)
+    {
+        var value = config.GetString(key, "");
+        if (string.IsNullOrWhiteSpace(value))
+            throw new ConfigurationException($"{pluginId}.{key} is empty; it names the database of the Durable persistence plugin.");
+        return value;
+    }
+
+    private static void Check(bool valid, string pluginId, string key, object value, string rule)
+    {
+        if (!valid) throw new ConfigurationException($"{pluginId}.{key} = {value} is invalid: it must be {rule}.");
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Data.Sqlite;
+
+namespace Durable.Persistence;
+
+internal sealed partial class SqliteEngine
+{
+    // WITHOUT ROWID: a row lives in its primary key's b-tree, one b-tree per table instead of a table and an index.
+    internal static readonly Migration[] Migrations =
+    [
+        new(1, "event journal, deletions and snapshot store", """
+            CREATE TABLE event_journal (
+              persistence_id TEXT NOT NULL,
+              seq INTEGER NOT NULL,
+              written INTEGER NOT NULL,
+              payload BLOB NOT NULL,
+              PRIMARY KEY (persistence_id, seq)) WITHOUT ROWID;
+            CREATE TABLE journal_metadata (
+              persistence_id TEXT NOT NULL PRIMARY KEY,
+              deleted_to INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE snapshot_store (
+              persistence_id TEXT NOT NULL,
+              seq INTEGER NOT NULL,
+              created INTEGER NOT NULL,
+              payload BLOB NOT NULL,
+              PRIMARY KEY (persistence_id, seq)) WITHOUT ROWID;
+            """),
+    ];
+
+    /// <summary>Applies the pending migrations in one IMMEDIATE transaction (two processes cannot both migrate) and
+    /// returns the schema version.</summary>
+    internal static int Migrate(SqliteConnection connection, IReadOnlyList<Migration> migrations, string database, TimeProvider time)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+            SELECT coalesce(max(version), 0) FROM migrations;
+            """;
+        var current = Convert.ToInt32(command.ExecuteScalar());
+        foreach (var migration in Migration.After(current, migrations, database))
+        {
+            command.CommandText = migration.Sql + "\nINSERT INTO migrations(version, name, applied_at) VALUES ($v, $n, $at);";
+            command.Parameters.Clear();
+            command.Parameters.AddWithValue("$v", migration.Version);
+            command.Parameters.AddWithValue("$n", migration.Name);
+            command.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
+            command.ExecuteNonQuery();
+            current = migration.Version;
+        }
+        transaction.Commit();
+        return current;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace Durable.Persistence;
+
+internal sealed partial class SqliteEngine
+{
+    /// <summary>Idle readers kept for the next reads; a burst beyond this opens more and closes them after.</summary>
+    internal static int MaxIdleReaders => Math.Max(4, 2 * Environment.ProcessorCount);
+
+    private readonly ConcurrentBag<Reader> _readers = [];
+    // Places in the set, counted before a reader goes in, so a burst of returns cannot overfill it.
+    private int _idleSlots;
+    private volatile bool _readersClosed;
+
+    /// <summary>Readers open and idle now (for tests).</summary>
+    internal int IdleReaders => _readers.Count;
+
+    private const string HighestSql = """
+        max(coalesce((SELECT max(seq) FROM event_journal WHERE persistence_id = $pid), 0),
+            coalesce((SELECT deleted_to FROM journal_metadata WHERE persistence_id = $pid), 0))
+        """;
+
+    // One statement sees one state of the database: the snapshot, the highest sequence number and the events after the
+    // snapshot agree with each other however the writer commits around it.
+    private const string RecoverySql = $"""
+        WITH snap AS (
+          SELECT seq, created, payload FROM snapshot_store
+          WHERE persistence_id = $pid AND seq <= $maxSeq AND created <= $maxCreated AND seq >= $minSeq AND created >= $minCreated
+          ORDER BY seq DESC LIMIT 1)
+        SELECT 0, seq, created, payload FROM snap
+        UNION ALL
+        SELECT 1, {HighestSql}, 0, NULL
+        UNION ALL
+        SELECT * FROM (
+          SELECT 2, seq, written, payload FROM event_journal
+          WHERE persistence_id = $pid AND seq > coalesce((SELECT seq FROM snap), 0)
+          ORDER BY seq LIMIT $limit)
+        """;
+
+    protected override Task<RecoveryRead> ReadRecoveryAsync(string persistenceId, SnapshotBounds bounds, int maxEvents, long maxBytes) =>
+        Task.FromResult(WithReader(reader => reader.Recovery(persistenceId, bounds, maxEvents, maxBytes)));
+
+    protected override Task<long> ReadHighestCoreAsync(string persistenceId) =>
+        Task.FromResult(WithReader(reader => reader.Highest(persistenceId)));
+
+    protected override Task ReplayCoreAsync(string persistenceId, long from, long to, long max, Action<StoredEvent> replay)
+    {
+        WithReader(reader => reader.Replay(persistenceId, from, to, max, replay));
+        return Task.CompletedTask;
+    }
+
+    protected override Task<List<string>> ReadPersistenceIdsCoreAsync(string? after, int limit) =>
+        Task.FromResult(WithReader(reader => reader.PersistenceIds(after, limit)));
+
+    private T WithReader<T>(Func<Reader, T> read)
+    {
+        var reader = TryTakeIdle(out var idle) ? idle : new Reader(OpenConnection(writer: false));
+        T result;
+        try
+        {
+            CountReadStatement();
+            result = read(reader);
+        }
+        catch
+        {
+            // A reader that failed mid-statement is not trusted with the next one.
+            reader.Dispose();
+            throw;
+        }
+        Return(reader);
+        return result;
+    }
+
+    private bool TryTakeIdle(out Reader reader)
+    {
+        if (!_readers.TryTake(out reader!)) return false;
+        Interlocked.Decrement(ref _idleSlots);
+        return true;
+    }
+
+    private void Return(Reader reader)
+    {
+        if (_readersClosed || Interlocked.Increment(ref _idleSlots) > MaxIdleReaders)
+        {
+            if (!_readersClosed) Interlocked.Decrement(ref _idleSlots);
+            reader.Dispose();
+            return;
+        }
+        _readers.Add(reader);
+        // Closing raced the return: take back whatever is left.
+        if (_readersClosed) CloseReaders();
+    }
+
+    private void CloseReaders()
+    {
+        _readersClosed = true;
+        while (TryTakeIdle(out var reader)) reader.Dispose();
+    }
+
+    /// <summary>
+    /// A reader connection with its statements prepared once (Microsoft.Data.Sqlite prepares per command object, so a
+    /// fresh command per read would parse and plan the same SQL every time). Used by one caller at a time; each statement
+    /// is closed before the reader goes back, so it holds no read transaction that would keep a checkpoint from finishing.
+    /// </summary>
+    private sealed class Reader : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _recovery;
+        private readonly SqliteCommand _highest;
+        private readonly SqliteCommand _replay;
+        private SqliteCommand? _persistenceIds;
+
+        public Reader(SqliteConnection connection)
+        {
+            _connection = connection;
+            _recovery = Command(RecoverySql, ("$pid", SqliteType.Text), ("$maxSeq", SqliteType.Integer), ("$maxCreated", SqliteType.Integer),
+                ("$minSeq", SqliteType.Integer), ("$minCreated", SqliteType.Integer), ("$limit", SqliteType.Integer));
+            _highest = Command($"SELECT {HighestSql}", ("$pid", SqliteType.Text));
+            _replay = Command("""
+                SELECT seq, written, payload FROM event_journal
+                WHERE persistence_id = $pid AND seq >= $from AND seq <= $to ORDER BY seq LIMIT $max
+                """, ("$pid", SqliteType.Text), ("$from", SqliteType.Integer), ("$to", SqliteType.Integer), ("$max", SqliteType.Integer));
+        }
+
+        public RecoveryRead Recovery(string persistenceId, SnapshotBounds bounds, int maxEvents, long maxBytes)
+        {
+            Bind(_recovery, persistenceId, bounds.MaxSequenceNr, bounds.MaxCreated, bounds.MinSequenceNr, bounds.MinCreated, maxEvents + 1L);
+            var read = new RecoveryReadBuilder(maxEvents, maxBytes);
+            using var rows = _recovery.ExecuteReader();
+            while (rows.Read()) read.Add(rows);
+            return read.Build();
+        }
+
+        public long Highest(string persistenceId)
+        {
+            Bind(_highest, persistenceId);
+            return (long)_highest.ExecuteScalar()!;
+        }
+
+        public bool Replay(string persistenceId, long from, long to, long max, Action<StoredEvent> replay)
+        {
+            Bind(_replay, persistenceId, from, to, max);
+            using var rows = _replay.ExecuteReader();
+            while (rows.Read()) replay(new StoredEvent(rows.GetInt64(0), rows.GetInt64(1), rows.GetFieldValue<byte[]>(2)));
+            return true;
+        }
+
+        public List<string> PersistenceIds(string? after, int limit)
+        {
+            _persistenceIds ??= Command("""
+                SELECT persistence_id FROM event_journal WHERE persistence_id > $after
+                UNION
+                SELECT persistence_id FROM journal_metadata WHERE persistence_id > $after
+                ORDER BY 1 LIMIT $limit
+                """, ("$after", SqliteType.Text), ("$limit", SqliteType.Integer));
+            Bind(_persistenceIds, after ?? "", (long)limit);
+            var ids = new List<string>();
+            using var rows = _persistenceIds.ExecuteReader();
+            while (rows.Read()) ids.Add(rows.GetString(0));
+            return ids;
+        }
+
+        private SqliteCommand Command(string sql, params (string Name, SqliteType Type)[] parameters)
+        {
+            var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, type) in parameters) command.Parameters.Add(name, type);
+            command.Prepare();
+            return command;
+        }
+
+        private static void Bind(SqliteCommand command, string persistenceId, params long[] values)
+        {
+            command.Parameters[0].Value = persistenceId;
+            for (var i = 0; i < values.Length; i++) command.Parameters[i + 1].Value = values[i];
+        }
+
+        public void Dispose()
+        {
+            _recovery.Dispose();
+            _highest.Dispose();
+            _replay.Dispose();
+            _persistenceIds?.Dispose();
+            _connection.Dispose();
+        }
+    }
+}

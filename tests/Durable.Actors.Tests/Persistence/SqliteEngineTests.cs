@@ -1,0 +1,189 @@
+using Durable.Persistence;
+using Microsoft.Data.Sqlite;
+
+namespace Durable.Actors.Tests.Persistence;
+
+/// <summary>The SQLite engine's own promises (the plugin contract is the conformance suite's): group commit, per-write
+/// atomicity, one-statement recovery and its cache, deletions, migrations.</summary>
+public sealed class SqliteEngineTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "durable-engine-" + Guid.NewGuid().ToString("N"));
+    private SqliteEngine _engine = null!;
+
+    private string DatabasePath => Path.Combine(_directory, "persistence.db");
+
+    internal static EngineSettings Settings(string path, int cacheEntries = 4096) => new(
+        EngineKind.Sqlite, path, TimeSpan.FromSeconds(5), 2048, cacheEntries, 256, 256 * 1024, TimeSpan.FromSeconds(30));
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _engine = new SqliteEngine(Settings(DatabasePath), TimeProvider.System);
+        await _engine.OpenAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _engine.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static WriteEvents Write(string persistenceId, params long[][] atomicWrites) => new(
+        persistenceId,
+        atomicWrites.Select(seqs => new AtomicRows(seqs.Select(s => new StoredEvent(s, 1000 + s, [(byte)s, 7])).ToArray())).ToArray(),
+        atomicWrites.Sum(w => w.Length));
+
+    /// <summary>Holds SQLite's write lock from another connection until disposed, so the writer's next BEGIN IMMEDIATE
+    /// waits and everything queued meanwhile lands in the group after it.</summary>
+    private SqliteConnection HoldWriteLock()
+    {
+        var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        begin.ExecuteNonQuery();
+        return connection;
+    }
+
+    [Fact]
+    public async Task Concurrent_atomic_writes_of_many_ids_commit_in_one_or_two_transactions()
+    {
+        var before = _engine.Commits;
+        Task[] writes;
+        using (HoldWriteLock())
+            writes = Enumerable.Range(0, 200).Select(i => _engine.EnqueueAsync(Write($"p{i}", [1], [2, 3]))).ToArray();
+        await Task.WhenAll(writes);
+
+        // The first group may have left before the rest were queued; everything queued behind it goes in one more.
+        Assert.InRange(_engine.Commits - before, 1, 2);
+        for (var i = 0; i < 200; i += 37) Assert.Equal(3, await _engine.ReadHighestSequenceNrAsync($"p{i}"));
+    }
+
+    [Fact]
+    public async Task A_conflicting_atomic_write_stores_none_of_its_events_and_the_rest_of_its_group_commits()
+    {
+        await _engine.EnqueueAsync(Write("a", [1, 2]));
+        Task conflicting, other;
+        using (HoldWriteLock())
+        {
+            conflicting = _engine.EnqueueAsync(Write("a", [2, 3]));
+            other = _engine.EnqueueAsync(Write("b", [1, 2]));
+        }
+
+        var error = await Assert.ThrowsAsync<SequenceConflictException>(() => conflicting);
+        Assert.Equal("a", error.PersistenceId);
+        await other;
+        Assert.Equal(2, await _engine.ReadHighestSequenceNrAsync("a"));
+        Assert.Equal(2, await _engine.ReadHighestSequenceNrAsync("b"));
+        var replayed = new List<long>();
+        await _engine.ReplayAsync("a", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1, 2], replayed);
+    }
+
+    [Fact]
+    public async Task Two_writers_of_one_id_in_one_group_store_only_the_first()
+    {
+        Task first, second;
+        using (HoldWriteLock())
+        {
+            first = _engine.EnqueueAsync(Write("twice", [1, 2]));
+            second = _engine.EnqueueAsync(Write("twice", [1]));
+        }
+        await first;
+        await Assert.ThrowsAsync<SequenceConflictException>(() => second);
+        Assert.Equal(2, await _engine.ReadHighestSequenceNrAsync("twice"));
+    }
+
+    [Fact]
+    public async Task A_recovery_reads_snapshot_highest_and_tail_in_one_statement()
+    {
+        await _engine.EnqueueAsync(Write("r", [1], [2], [3]));
+        await _engine.EnqueueAsync(new SaveSnapshot("r", new StoredSnapshot(2, 500, [9])));
+        await _engine.EnqueueAsync(Write("r", [4, 5]));
+        var before = _engine.ReadStatements;
+
+        var snapshot = await _engine.LoadSnapshotAsync("r", new SnapshotBounds(long.MaxValue, long.MaxValue, 0, 0));
+        var highest = await _engine.ReadHighestSequenceNrAsync("r");
+        var replayed = new List<long>();
+        await _engine.ReplayAsync("r", snapshot!.SequenceNr + 1, highest, long.MaxValue, e => replayed.Add(e.SequenceNr));
+
+        Assert.Equal(1, _engine.ReadStatements - before);
+        Assert.Equal(2, snapshot.SequenceNr);
+        Assert.Equal(5, highest);
+        Assert.Equal([3, 4, 5], replayed);
+        Assert.Equal(0, _engine.Cache.Count);
+    }
+
+    [Fact]
+    public async Task A_write_committed_after_the_snapshot_load_is_seen_by_the_replay()
+    {
+        await _engine.EnqueueAsync(Write("s", [1], [2]));
+        await _engine.LoadSnapshotAsync("s", new SnapshotBounds(long.MaxValue, long.MaxValue, 0, 0));
+        await _engine.EnqueueAsync(Write("s", [3]));
+
+        Assert.Equal(3, await _engine.ReadHighestSequenceNrAsync("s"));
+        var replayed = new List<long>();
+        await _engine.ReplayAsync("s", 1, 3, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1, 2, 3], replayed);
+    }
+
+    [Fact]
+    public async Task A_tail_longer_than_the_cache_bound_is_replayed_from_the_database()
+    {
+        await _engine.EnqueueAsync(Write("long", Enumerable.Range(1, 300).Select(i => new[] { (long)i }).ToArray()));
+        var before = _engine.ReadStatements;
+        await _engine.LoadSnapshotAsync("long", new SnapshotBounds(long.MaxValue, long.MaxValue, 0, 0));
+        var highest = await _engine.ReadHighestSequenceNrAsync("long");
+        var replayed = 0;
+        await _engine.ReplayAsync("long", 1, highest, long.MaxValue, _ => replayed++);
+
+        Assert.Equal(300, highest);
+        Assert.Equal(300, replayed);
+        Assert.Equal(2, _engine.ReadStatements - before);
+    }
+
+    [Fact]
+    public async Task Deleting_events_keeps_the_highest_sequence_number_and_their_places()
+    {
+        await _engine.EnqueueAsync(Write("d", [1], [2], [3]));
+        await _engine.EnqueueAsync(new DeleteEvents("d", long.MaxValue));
+
+        Assert.Equal(3, await _engine.ReadHighestSequenceNrAsync("d"));
+        var replayed = 0;
+        await _engine.ReplayAsync("d", 1, long.MaxValue, long.MaxValue, _ => replayed++);
+        Assert.Equal(0, replayed);
+        await Assert.ThrowsAsync<SequenceConflictException>(() => _engine.EnqueueAsync(Write("d", [3])));
+        await _engine.EnqueueAsync(Write("d", [4]));
+        Assert.Equal(4, await _engine.ReadHighestSequenceNrAsync("d"));
+    }
+
+    [Fact]
+    public async Task A_new_database_records_each_migration_once()
+    {
+        Assert.Equal(SqliteEngine.Migrations[^1].Version, _engine.SchemaVersion);
+        await using (var again = new SqliteEngine(Settings(DatabasePath), TimeProvider.System))
+            await again.OpenAsync();
+
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT group_concat(version || ':' || name, '|') FROM migrations";
+        Assert.Equal(string.Join("|", SqliteEngine.Migrations.Select(m => $"{m.Version}:{m.Name}")), command.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task A_database_migrated_by_a_newer_build_is_refused()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO migrations(version, name, applied_at) VALUES (999, 'future', 'x')";
+            command.ExecuteNonQuery();
+        }
+        await using var newer = new SqliteEngine(Settings(DatabasePath), TimeProvider.System);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => newer.OpenAsync());
+        Assert.Contains("999", error.Message);
+    }
+}
