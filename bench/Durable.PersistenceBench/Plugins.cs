@@ -1,21 +1,29 @@
 using Akka.Hosting;
-using Akka.Persistence.Sql.Hosting;
-using LinqToDB;
+using Durable.Persistence;
 
 namespace Durable.PersistenceBench;
 
-/// <summary>Makes the named plugin the node's default journal and snapshot store on the row's storage.</summary>
+/// <summary>Makes the named plugin the node's default journal and snapshot store on the row's storage, configured by
+/// the same extensions a node uses.</summary>
 internal static class Plugins
 {
     public static void Configure(AkkaConfigurationBuilder builder, string plugin, BenchStore store)
     {
-        switch (plugin)
+        switch (plugin, store.Database)
         {
-            case "sql":
-                builder.WithSqlPersistence(store.ConnectionString,
-                    store.Database == "sqlite" ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15, autoInitialize: true);
-                if (store.Database == "sqlite")
-                    builder.AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+            case ("durable", "sqlite"):
+                builder.WithDurableSqlitePersistence(store.SqlitePath);
+                break;
+            case ("durable", "postgres"):
+                builder.WithDurablePostgresPersistence(store.ConnectionString);
+                break;
+            case ("sql", _):
+                builder.WithDurableSqlPersistence(new DurableSqlPersistenceOptions
+                {
+                    Database = store.Database == "sqlite" ? SqlPersistenceDatabase.Sqlite : SqlPersistenceDatabase.PostgreSql,
+                    ConnectionString = store.ConnectionString,
+                    HealthChecks = false,
+                });
                 break;
             default:
                 throw new ArgumentException($"unknown plugin '{plugin}' (durable or sql)");
