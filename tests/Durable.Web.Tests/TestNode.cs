@@ -45,19 +45,21 @@ internal abstract class TestNode : IAsyncDisposable
         Action<DurableObjectsOptions> objects,
         Action<IServiceCollection>? services = null,
         IDurableStorageProvider? storage = null,
-        Action<WebApplication>? map = null)
+        Action<WebApplication>? map = null,
+        Action<DurableObjectsBuilder>? durable = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         // An address (not Listen()), so that the edge's endpoint defaults (the lean WebSocket handshake) apply as in the node.
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var durable = builder.Services.AddDurableObjects(o =>
+        var objectsBuilder = builder.Services.AddDurableObjects(o =>
         {
             o.AddSamples();
             o.CollectionInterval = TimeSpan.FromMilliseconds(50);
             objects(o);
         });
-        if (storage is not null) durable.UseStorage(storage);
+        if (storage is not null) objectsBuilder.UseStorage(storage);
+        durable?.Invoke(objectsBuilder);
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseDurableStatusPages();

@@ -116,7 +116,7 @@ internal sealed partial class AlarmScheduler(ObjectRuntime runtime)
 
     private void Fire(DurableObjectId id, Entry entry, DateTimeOffset now)
     {
-        runtime.Metrics.AlarmFired((now - entry.Due).TotalMilliseconds, entry.RetryCount > 0);
+        runtime.Metrics.AlarmFired(now - entry.Due, entry.RetryCount > 0);
         Task<bool> run;
         try
         {

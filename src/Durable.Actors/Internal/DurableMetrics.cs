@@ -37,8 +37,8 @@ internal sealed class DurableMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096] });
         _alarmsFired = meter.CreateCounter<long>("durable.alarms.fired", "{alarm}", "Alarm handler runs started (retries included)");
         _alarmsDropped = meter.CreateCounter<long>("durable.alarms.dropped", "{alarm}", "Alarms dropped after their last retry failed");
-        _alarmLateness = meter.CreateHistogram("durable.alarms.lateness", "ms", "How late an alarm's first run started after its time",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000] });
+        _alarmLateness = meter.CreateHistogram("durable.alarms.lateness", "s", "How late an alarm's first run started after its time",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] });
         _socketsAccepted = meter.CreateCounter<long>("durable.sockets.accepted", "{socket}", "WebSockets accepted by objects");
         _socketsRefused = meter.CreateCounter<long>("durable.sockets.refused", "{socket}", "WebSockets closed at once because their object held its limit");
         _socketMessages = meter.CreateCounter<long>("durable.sockets.messages", "{message}", "WebSocket messages delivered to objects");
@@ -60,10 +60,10 @@ internal sealed class DurableMetrics
 
     public void DeadlineExceeded() => _deadlines.Add(1);
 
-    public void AlarmFired(double latenessMs, bool isRetry)
+    public void AlarmFired(TimeSpan lateness, bool isRetry)
     {
         _alarmsFired.Add(1);
-        if (!isRetry) _alarmLateness.Record(latenessMs);
+        if (!isRetry) _alarmLateness.Record(lateness.TotalSeconds);
     }
 
     public void AlarmDropped() => _alarmsDropped.Add(1);

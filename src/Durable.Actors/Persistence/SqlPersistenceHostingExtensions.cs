@@ -13,6 +13,10 @@ public static class SqlPersistenceHostingExtensions
     /// <c>akka.persistence.snapshot-store.sql</c>, read journal <c>akka.persistence.query.journal.sql</c>), with the
     /// schema created on start. On SQLite the journal writes through one connection at a time, since SQLite has a single
     /// writer and concurrent writers only wait on its lock.
+    /// Health checks (with <see cref="DurableSqlPersistenceOptions.HealthChecks"/>) are Akka.Persistence.Hosting's round
+    /// trips to the journal and snapshot store. Sql.Hosting's connectivity checks are left out: Sql.Hosting 1.5.70 was built
+    /// on linq2db 5 and its checks call <c>LinqToDB.Data.DataConnectionExtensions.ExecuteAsync</c>, which linq2db 6.5.1
+    /// (the one Akka.Persistence.Sql 1.5.73 runs on) no longer has, so every run reports a TypeLoadException as Unhealthy.
     /// </summary>
     public static AkkaConfigurationBuilder WithDurableSqlPersistence(this AkkaConfigurationBuilder builder, DurableSqlPersistenceOptions options)
     {

@@ -8,7 +8,6 @@ using Durable.Web.WebSockets.Cluster;
 using Durable.Web.WebSockets.Lean;
 using Durable.Web.WebSockets.Phoenix;
 using Microsoft.Extensions.Hosting;
-using Durable.Web.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +22,7 @@ public static class DurableEdgeEndpointExtensions
     /// Serves the durable objects of <c>services.AddDurableObjects(...)</c> over HTTP:
     /// <c>/ns/{namespace}/name/{name}/{**path}</c>, <c>/ns/{namespace}/id/{id}/{**path}</c> (any method),
     /// <c>POST /ns/{namespace}/ids</c>, <c>GET /socket/websocket</c> (Phoenix channels), <c>GET /healthz</c>, and <c>GET /metrics</c> when
-    /// <c>services.AddPrometheusMetrics()</c> (or <c>AddDurableEdge()</c>) registered the collector.
+    /// <c>services.AddPrometheusMetrics()</c> (or <c>AddDurableEdge()</c>) registered the exporter.
     /// </summary>
     public static RouteGroupBuilder MapDurableObjects(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
@@ -69,7 +68,7 @@ public static class DurableEdgeEndpointExtensions
             group.Map(PhoenixEndpoint.InternalPath, phoenix.HandleInternalAsync);
             group.MapGet("/cluster", context => ClusterStatus.WriteAsync(context, node));
         }
-        if (services.GetService<MetricsCollector>() is not null) group.MapPrometheusMetrics("/metrics");
+        if (services.HasPrometheusMetrics()) group.MapPrometheusMetrics("/metrics");
         return group;
     }
 }

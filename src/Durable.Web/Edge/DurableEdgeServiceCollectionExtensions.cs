@@ -12,7 +12,7 @@ public static class DurableEdgeServiceCollectionExtensions
 {
     /// <summary>
     /// The edge's settings (bound from <c>Durable:Edge</c>, then <paramref name="configure"/>, validated on start), its
-    /// request metrics and the Prometheus collector behind <c>/metrics</c>. Optional: <c>MapDurableObjects()</c> works
+    /// request metrics and the Prometheus exporter behind <c>/metrics</c>. Optional: <c>MapDurableObjects()</c> works
     /// with defaults and without <c>/metrics</c> when this is not called.
     /// </summary>
     public static IServiceCollection AddDurableEdge(this IServiceCollection services, Action<DurableEdgeOptions>? configure = null)

@@ -1,22 +1,27 @@
-using Durable.Web.Observability;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
 public static class MetricsEndpointExtensions
 {
-    /// <summary>Answers GET <paramref name="pattern"/> with every exported metric in Prometheus text format 0.0.4.</summary>
+    /// <summary>
+    /// Answers GET <paramref name="pattern"/> with every exported metric: Prometheus text format 0.0.4, or OpenMetrics
+    /// when the scraper's Accept header asks for it.
+    /// </summary>
     public static IEndpointConventionBuilder MapPrometheusMetrics(
         this IEndpointRouteBuilder endpoints, string pattern = "/metrics")
     {
-        // Resolving now starts the listener at startup: measurements made before the first scrape would
-        // otherwise be lost, and a missing AddPrometheusMetrics fails here rather than on the first scrape.
-        var collector = endpoints.ServiceProvider.GetService(typeof(MetricsCollector)) as MetricsCollector
-            ?? throw new InvalidOperationException(
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (!endpoints.ServiceProvider.HasPrometheusMetrics())
+        {
+            throw new InvalidOperationException(
                 $"MapPrometheusMetrics(\"{pattern}\") needs services.AddPrometheusMetrics() to be called first.");
+        }
 
-        return endpoints.MapGet(pattern, context =>
-            Results.Text(PrometheusTextWriter.Write(collector.Collect()), PrometheusTextWriter.ContentType).ExecuteAsync(context))
+        // The exporter resolves the meter provider here, so listening starts at startup, not at the first scrape.
+        return endpoints.MapPrometheusScrapingEndpoint(pattern)
+            .WithMetadata(new HttpMethodMetadata(["GET"]))
             .ExcludeFromDescription();
     }
 }

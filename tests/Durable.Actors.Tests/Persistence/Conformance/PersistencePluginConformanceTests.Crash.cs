@@ -14,7 +14,7 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
     /// group is there, and what is there is whole groups in sequence (no half of an atomic write).
     /// </summary>
     [Fact]
-    public async Task A_SIGKILL_mid_write_loses_no_acknowledged_event_and_leaves_no_half_group()
+    public Task A_SIGKILL_mid_write_loses_no_acknowledged_event_and_leaves_no_half_group() => ConformAsync(async () =>
     {
         var prefix = "crash-" + Guid.NewGuid().ToString("n")[..12];
         var acked = new Dictionary<string, long>();
@@ -55,6 +55,6 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
                 Assert.Equal(events.Count, highest);
             }
         }
-        Output.WriteLine($"{Kills} SIGKILLs, {acked.Values.Sum()} acknowledged groups of 3 events verified");
-    }
+        Output.WriteLine($"{Plugin.GetType().Name}: {Kills} SIGKILLs, {acked.Values.Sum()} acknowledged groups of 3 events verified");
+    });
 }

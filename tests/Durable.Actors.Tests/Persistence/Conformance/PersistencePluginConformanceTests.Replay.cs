@@ -9,7 +9,7 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
     private const int LongReplayEvents = 100_000;
 
     [Fact]
-    public async Task One_hundred_thousand_events_replay_in_order()
+    public Task One_hundred_thousand_events_replay_in_order() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("long");
         const int perAtomicWrite = 100, atomicWritesPerBatch = 10, perBatch = perAtomicWrite * atomicWritesPerBatch;
@@ -39,6 +39,6 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
             expected++;
         }
         Assert.Equal(LongReplayEvents + 1, expected);
-        Output.WriteLine($"{LongReplayEvents} events written in {written.Elapsed.TotalSeconds:0.0} s, replayed in {replayed.Elapsed.TotalSeconds:0.0} s");
-    }
+        Output.WriteLine($"{Plugin.GetType().Name}: {LongReplayEvents} events written in {written.Elapsed.TotalSeconds:0.0} s, replayed in {replayed.Elapsed.TotalSeconds:0.0} s");
+    });
 }

@@ -35,21 +35,21 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
     }
 
     [Fact]
-    public async Task Load_without_a_saved_snapshot_finds_none()
+    public Task Load_without_a_saved_snapshot_finds_none() => ConformAsync(async () =>
     {
         Assert.Null(await LoadAsync(NewPersistenceId("no-snapshot"), SnapshotSelectionCriteria.Latest));
-    }
+    });
 
     [Fact]
-    public async Task Load_returns_the_latest_saved_snapshot()
+    public Task Load_returns_the_latest_saved_snapshot() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("snapshot-latest");
         await SaveFiveSnapshotsAsync(id);
         AssertSnapshot(await LoadAsync(id, SnapshotSelectionCriteria.Latest), id, 50, "s-5");
-    }
+    });
 
     [Fact]
-    public async Task Load_by_max_sequence_number_returns_the_youngest_snapshot_at_or_below_it()
+    public Task Load_by_max_sequence_number_returns_the_youngest_snapshot_at_or_below_it() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("snapshot-seq");
         await SaveFiveSnapshotsAsync(id);
@@ -57,20 +57,20 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
         AssertSnapshot(await LoadAsync(id, new SnapshotSelectionCriteria(39, DateTime.MaxValue)), id, 30, "s-3");
         AssertSnapshot(await LoadAsync(id, SnapshotSelectionCriteria.Latest, toSequenceNr: 25), id, 20, "s-2");
         Assert.Null(await LoadAsync(id, new SnapshotSelectionCriteria(9, DateTime.MaxValue)));
-    }
+    });
 
     [Fact]
-    public async Task Load_by_max_timestamp_returns_the_youngest_snapshot_taken_at_or_before_it()
+    public Task Load_by_max_timestamp_returns_the_youngest_snapshot_taken_at_or_before_it() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("snapshot-time");
         var saved = await SaveFiveSnapshotsAsync(id);
         AssertSnapshot(await LoadAsync(id, new SnapshotSelectionCriteria(long.MaxValue, saved[1].Timestamp)), id, 20, "s-2");
         AssertSnapshot(await LoadAsync(id, new SnapshotSelectionCriteria(long.MaxValue, saved[2].Timestamp.AddSeconds(30))), id, 30, "s-3");
         Assert.Null(await LoadAsync(id, new SnapshotSelectionCriteria(long.MaxValue, saved[0].Timestamp.AddSeconds(-1))));
-    }
+    });
 
     [Fact]
-    public async Task Delete_of_one_snapshot_leaves_the_others()
+    public Task Delete_of_one_snapshot_leaves_the_others() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("snapshot-delete-one");
         var saved = await SaveFiveSnapshotsAsync(id);
@@ -80,10 +80,10 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
         SnapshotStore.Tell(new DeleteSnapshot(saved[2]), Kit.TestActor);
         await Kit.ExpectMsgAsync<DeleteSnapshotSuccess>(Reply, "delete of snapshot 3");
         AssertSnapshot(await LoadAsync(id, new SnapshotSelectionCriteria(35, DateTime.MaxValue)), id, 20, "s-2");
-    }
+    });
 
     [Fact]
-    public async Task Delete_by_criteria_removes_every_matching_snapshot_and_no_other()
+    public Task Delete_by_criteria_removes_every_matching_snapshot_and_no_other() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("snapshot-delete-criteria");
         await SaveFiveSnapshotsAsync(id);
@@ -93,13 +93,13 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
         Assert.Null(await LoadAsync(id, new SnapshotSelectionCriteria(30, DateTime.MaxValue)));
         AssertSnapshot(await LoadAsync(id, SnapshotSelectionCriteria.Latest), id, 50, "s-5");
         AssertSnapshot(await LoadAsync(id, new SnapshotSelectionCriteria(45, DateTime.MaxValue)), id, 40, "s-4");
-    }
+    });
 
     [Fact]
-    public async Task Snapshots_of_one_persistence_id_are_not_seen_by_another()
+    public Task Snapshots_of_one_persistence_id_are_not_seen_by_another() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("snapshot-mine");
         await SaveFiveSnapshotsAsync(id);
         Assert.Null(await LoadAsync(NewPersistenceId("snapshot-other"), SnapshotSelectionCriteria.Latest));
-    }
+    });
 }

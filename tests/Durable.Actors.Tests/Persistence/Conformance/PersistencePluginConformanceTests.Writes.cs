@@ -7,15 +7,15 @@ namespace Durable.Actors.Tests.Persistence.Conformance;
 public abstract partial class PersistencePluginConformanceTests<TFixture>
 {
     [Fact]
-    public async Task An_atomic_write_of_several_events_is_stored_whole_beside_other_writes_of_the_batch()
+    public Task An_atomic_write_of_several_events_is_stored_whole_beside_other_writes_of_the_batch() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("atomic");
         await WriteAndConfirmAsync(Atomic(id, 1, 3), Atomic(id, 4, 4), Atomic(id, 5, 9));
         Assert.Equal(Range(1, 9), await ReplayedSequenceNrsAsync(id));
-    }
+    });
 
     [Fact]
-    public async Task An_atomic_write_with_an_unserializable_event_is_rejected_whole_and_the_rest_of_the_batch_is_stored()
+    public Task An_atomic_write_with_an_unserializable_event_is_rejected_whole_and_the_rest_of_the_batch_is_stored() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("atomic-rejected");
         var poisoned = new AtomicWrite(ImmutableList.Create<IPersistentRepresentation>(
@@ -30,10 +30,10 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
 
         await WriteAsync(id, 3, 3);
         Assert.Equal(Range(1, 3), await ReplayedSequenceNrsAsync(id));
-    }
+    });
 
     [Fact]
-    public async Task An_atomic_write_the_store_fails_answers_WriteMessageFailure_and_stores_none_of_its_events()
+    public Task An_atomic_write_the_store_fails_answers_WriteMessageFailure_and_stores_none_of_its_events() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("atomic-failed");
         await WriteAsync(id, 1, 2);
@@ -48,10 +48,10 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
         Assert.Equal([1L, 2L, 5L], events.Select(e => e.SequenceNr));
         Assert.Equal([(object)"e-1", "e-2", "e-5"], events.Select(e => e.Payload));
         Assert.Equal(5, highest);
-    }
+    });
 
     [Fact]
-    public async Task A_persistent_actor_whose_event_is_rejected_goes_on_and_recovers_only_what_was_stored()
+    public Task A_persistent_actor_whose_event_is_rejected_goes_on_and_recovers_only_what_was_stored() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("actor-rejected");
         var writer = Sys.ActorOf(TestWriter.Props(id, Kit.TestActor));
@@ -69,10 +69,10 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
         await Kit.ExpectTerminatedAsync(writer, Reply);
         Sys.ActorOf(TestWriter.Props(id, Kit.TestActor));
         Assert.Equal(["before", "after"], (await Kit.ExpectMsgAsync<TestWriter.Recovered>(Reply, "recovery after the restart")).Events);
-    }
+    });
 
     [Fact]
-    public async Task A_second_writer_of_one_persistence_id_fails_at_a_taken_sequence_number_and_stores_nothing()
+    public Task A_second_writer_of_one_persistence_id_fails_at_a_taken_sequence_number_and_stores_nothing() => ConformAsync(async () =>
     {
         var id = NewPersistenceId("two-writers");
         var first = Sys.ActorOf(TestWriter.Props(id, Kit.TestActor), "first");
@@ -101,5 +101,5 @@ public abstract partial class PersistencePluginConformanceTests<TFixture>
 
         first.Tell(new TestWriter.Write("a-3"));
         Assert.Equal(3, (await Kit.ExpectMsgAsync<TestWriter.Persisted>(Reply, "first's #3 after the collision")).SequenceNr);
-    }
+    });
 }
