@@ -25,8 +25,16 @@ internal static class Plugins
                     HealthChecks = false,
                 });
                 break;
+            case ("memory", _):
+                // Akka's in-memory journal and snapshot store: what the actors, sharding and Ask cost with no storage
+                // at all, the ceiling any plugin's row can reach.
+                builder.AddHocon("""
+                    akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+                    akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+                    """, HoconAddMode.Prepend);
+                break;
             default:
-                throw new ArgumentException($"unknown plugin '{plugin}' (durable or sql)");
+                throw new ArgumentException($"unknown plugin '{plugin}' (durable, sql or memory)");
         }
     }
 }

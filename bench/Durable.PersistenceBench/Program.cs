@@ -17,7 +17,7 @@ namespace Durable.PersistenceBench;
 /// durable increments/s on one object and over 1,000 objects, new objects/s (first increment of a never-seen id),
 /// recoveries/s (first read of a written object after a restart), latency p50/p99, bytes on disk per event.
 /// <code>
-/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--plugins durable,sql] [--databases sqlite,postgres] [--data DIR]
+/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--plugins durable,sql,memory] [--databases sqlite,postgres] [--data DIR]
 /// </code>
 /// PostgreSQL rows need DURABLE_TEST_PG (scripts/postgres.sh start); each row creates and drops its own database.
 /// </summary>
@@ -30,6 +30,7 @@ public static class Program
         foreach (var database in options.Databases)
         foreach (var plugin in options.Plugins)
         {
+            if (plugin == "memory" && database != options.Databases[0]) continue;   // no database under it
             Console.Error.WriteLine($"== {plugin} on {database}");
             await using var store = await BenchStore.CreateAsync(database, options);
             rows.Add(await RunAsync(plugin, store, options));
@@ -46,7 +47,7 @@ public static class Program
     private static async Task<string[]> RunAsync(string plugin, BenchStore store, BenchOptions options)
     {
         var duration = TimeSpan.FromSeconds(options.Seconds);
-        var cells = new List<string> { plugin, store.Database };
+        var cells = new List<string> { plugin, plugin == "memory" ? "(none)" : store.Database };
         long events = 0;
         long created;
         using (var node = await BenchNode.StartAsync(plugin, store))
@@ -71,8 +72,8 @@ public static class Program
             }, warmUp: false);
             cells.AddRange(recovered.Cells());
         }
-        var bytes = await store.UsedBytesAsync();
-        cells.Add(events == 0 ? "-" : (bytes / (double)events).ToString("N0", CultureInfo.InvariantCulture));
+        var bytes = plugin == "memory" ? 0 : await store.UsedBytesAsync();
+        cells.Add(bytes == 0 || events == 0 ? "-" : (bytes / (double)events).ToString("N0", CultureInfo.InvariantCulture));
         return cells.ToArray();
     }
 
@@ -185,7 +186,7 @@ internal sealed record BenchOptions(int Seconds, string[] Plugins, string[] Data
 {
     public static BenchOptions Parse(string[] args)
     {
-        var options = new BenchOptions(5, ["durable", "sql"], ["sqlite", "postgres"], "/tmp/durable-pbench");
+        var options = new BenchOptions(5, ["durable", "sql", "memory"], ["sqlite", "postgres"], "/tmp/durable-pbench");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             options = args[i] switch
