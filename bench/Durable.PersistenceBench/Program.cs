@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Durable.PersistenceBench;
+
+/// <summary>
+/// Drives a sharded persistent counter (a cluster of one on loopback, <c>Persist</c> per increment) through every
+/// journal plugin on every database in one run, each on fresh storage, and prints one table:
+/// durable increments/s on one object and over 1,000 objects, new objects/s (first increment of a never-seen id),
+/// recoveries/s (first read of a written object after a restart), latency p50/p99, bytes on disk per event.
+/// <code>
+/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--plugins durable,sql,memory] [--databases sqlite,postgres] [--data DIR]
+/// </code>
+/// PostgreSQL rows need DURABLE_TEST_PG (scripts/postgres.sh start); each row creates and drops its own database.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var options = BenchOptions.Parse(args);
+        var rows = new List<string[]>();
+        foreach (var database in options.Databases)
+        foreach (var plugin in options.Plugins)
+        {
+            if (plugin == "memory" && database != options.Databases[0]) continue;   // no database under it
+            Console.Error.WriteLine($"== {plugin} on {database}");
+            await using var store = await BenchStore.CreateAsync(database, options);
+            rows.Add(await RunAsync(plugin, store, options));
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {options.Seconds} s per measure, load average before: {LoadAverage()}");
+        Console.WriteLine();
+        Console.WriteLine("| plugin | database | increments/s, 1 object (256 clients) | p50 / p99 ms | increments/s, 1,000 objects (4 clients each) | p50 / p99 ms | new objects/s (256 clients) | p50 / p99 ms | recoveries/s after restart (256 clients) | p50 / p99 ms | bytes on disk per event |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows) Console.WriteLine("| " + string.Join(" | ", row) + " |");
+        return 0;
+    }
+
+    private static async Task<string[]> RunAsync(string plugin, BenchStore store, BenchOptions options)
+    {
+        var duration = TimeSpan.FromSeconds(options.Seconds);
+        var cells = new List<string> { plugin, plugin == "memory" ? "(none)" : store.Database };
+        long events = 0;
+        long created;
+        using (var node = await BenchNode.StartAsync(plugin, store))
+        {
+            var one = await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("one"));
+            var spread = await Load.RunAsync(node.Region, 1000 * 4, duration, (client, _) => new Increment("spread-" + (client % 1000)));
+            var next = -1L;
+            var fresh = await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("new-" + Interlocked.Increment(ref next)), warmUp: false);
+            created = fresh.Completed;
+            events = one.Completed + one.WarmUp + spread.Completed + spread.WarmUp + fresh.Completed;
+            cells.AddRange(one.Cells());
+            cells.AddRange(spread.Cells());
+            cells.AddRange(fresh.Cells());
+        }
+        using (var node = await BenchNode.StartAsync(plugin, store))
+        {
+            var next = -1L;
+            var recovered = await Load.RunAsync(node.Region, 256, duration, (_, _) =>
+            {
+                var n = Interlocked.Increment(ref next);
+                return n < created ? new Read("new-" + n) : null;
+            }, warmUp: false);
+            cells.AddRange(recovered.Cells());
+        }
+        var bytes = plugin == "memory" ? 0 : await store.UsedBytesAsync();
+        cells.Add(bytes == 0 || events == 0 ? "-" : (bytes / (double)events).ToString("N0", CultureInfo.InvariantCulture));
+        return cells.ToArray();
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+}
+
+/// <summary>One actor system: a cluster of one on loopback with the counter's shard region.</summary>
+internal sealed class BenchNode : IDisposable
+{
+    private readonly IHost _host;
+
+    private BenchNode(IHost host, IActorRef region)
+    {
+        _host = host;
+        Region = region;
+    }
+
+    public IActorRef Region { get; }
+
+    public static async Task<BenchNode> StartAsync(string plugin, BenchStore store)
+    {
+        var host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders())
+            .ConfigureServices(services => services.AddAkka("bench", (builder, _) =>
+            {
+                builder
+                    .ConfigureLoggers(loggers => loggers.LogLevel = Akka.Event.LogLevel.WarningLevel)
+                    .WithRemoting("127.0.0.1", 0)
+                    .WithClustering()
+                    .WithShardRegion<BenchCounter>("counter", id => Props.Create(() => new BenchCounter(id)),
+                        new CounterMessages(), new ShardOptions())
+                    .AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
+                Plugins.Configure(builder, plugin, store);
+            }))
+            .Build();
+        await host.StartAsync();
+        var region = host.Services.GetRequiredService<ActorRegistry>().Get<BenchCounter>();
+        // The first message waits for the node to be Up and the shard coordinator to start.
+        await region.Ask<long>(new Read("ready"), TimeSpan.FromSeconds(60));
+        return new BenchNode(host, region);
+    }
+
+    public void Dispose()
+    {
+        _host.StopAsync().GetAwaiter().GetResult();
+        _host.Dispose();
+    }
+}
+
+/// <summary>Closed-loop clients: each sends its next message when the previous one is answered.</summary>
+internal sealed record Load(long Completed, long WarmUp, long Errors, TimeSpan Elapsed, long[] LatencyTicks)
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<Load> RunAsync(IActorRef region, int clients, TimeSpan duration,
+        Func<int, long, object?> message, bool warmUp = true)
+    {
+        var warmUpCount = 0L;
+        if (warmUp)
+            warmUpCount = (await RunOnceAsync(region, clients, TimeSpan.FromSeconds(1), message)).Completed;
+        var load = await RunOnceAsync(region, clients, duration, message);
+        Console.Error.WriteLine($"   {load.Completed:N0} in {load.Elapsed.TotalSeconds:F2} s, {load.Errors} errors");
+        return load with { WarmUp = warmUpCount };
+    }
+
+    private static async Task<Load> RunOnceAsync(IActorRef region, int clients, TimeSpan duration, Func<int, long, object?> message)
+    {
+        var latencies = new List<long>[clients];
+        var errors = 0L;
+        var clock = Stopwatch.StartNew();
+        var end = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var own = latencies[client] = new List<long>(1024);
+            for (long i = 0; clock.ElapsedTicks < end; i++)
+            {
+                var next = message(client, i);
+                if (next is null) break;
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    await region.Ask<long>(next, AskTimeout);
+                    own.Add(Stopwatch.GetTimestamp() - start);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })));
+        var elapsed = clock.Elapsed;
+        var all = latencies.SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        return new Load(all.Length, 0, errors, elapsed, all);
+    }
+
+    public string[] Cells() =>
+    [
+        (Completed / Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture) + (Errors > 0 ? $" ({Errors} errors)" : ""),
+        $"{Percentile(0.50):F1} / {Percentile(0.99):F1}",
+    ];
+
+    private double Percentile(double p) =>
+        LatencyTicks.Length == 0 ? double.NaN
+            : LatencyTicks[Math.Min(LatencyTicks.Length - 1, (int)(p * LatencyTicks.Length))] * 1000.0 / Stopwatch.Frequency;
+}
+
+internal sealed record BenchOptions(int Seconds, string[] Plugins, string[] Databases, string DataDirectory)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions(5, ["durable", "sql", "memory"], ["sqlite", "postgres"], "/tmp/durable-pbench");
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            options = args[i] switch
+            {
+                "--seconds" => options with { Seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--plugins" => options with { Plugins = args[i + 1].Split(',') },
+                "--databases" => options with { Databases = args[i + 1].Split(',') },
+                "--data" => options with { DataDirectory = args[i + 1] },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+        return options;
+    }
+}
