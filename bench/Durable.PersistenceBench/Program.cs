@@ -7,7 +7,6 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Durable.PersistenceBench;
 
@@ -96,8 +95,8 @@ internal sealed class BenchNode : IDisposable
 
     public static async Task<BenchNode> StartAsync(string plugin, BenchStore store)
     {
-        var host = Host.CreateDefaultBuilder()
-            .ConfigureLogging(logging => logging.ClearProviders())
+        // A bare host: the default one watches the working directory's configuration files, a thread of its own.
+        var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("bench", (builder, _) =>
             {
                 builder

@@ -4,7 +4,10 @@ namespace Durable.Persistence;
 
 internal sealed partial class SqliteEngine
 {
-    // WITHOUT ROWID: a row lives in its primary key's b-tree, one b-tree per table instead of a table and an index.
+    // The event journal is a rowid table: a group commit appends its rows at the table's end, and only the small
+    // (persistence id, seq) index entries land among other objects' entries. Keyed by its primary key instead (WITHOUT
+    // ROWID), every row with its payload goes among other objects' rows, and a commit dirties many more pages.
+    // The small tables keep WITHOUT ROWID: a row lives in its primary key's b-tree, one b-tree instead of two.
     internal static readonly Migration[] Migrations =
     [
         new(1, "event journal, deletions and snapshot store", """
@@ -13,7 +16,7 @@ internal sealed partial class SqliteEngine
               seq INTEGER NOT NULL,
               written INTEGER NOT NULL,
               payload BLOB NOT NULL,
-              PRIMARY KEY (persistence_id, seq)) WITHOUT ROWID;
+              PRIMARY KEY (persistence_id, seq));
             CREATE TABLE journal_metadata (
               persistence_id TEXT NOT NULL PRIMARY KEY,
               deleted_to INTEGER NOT NULL) WITHOUT ROWID;
