@@ -34,6 +34,9 @@ internal sealed partial class ClusterStore : IAsyncDisposable
     public static ClusterStore Create(ClusterOptions options) => new(NpgsqlDataSource.Create(
         PostgresSessions.WithIdleInTransactionTimeout(options.ConnectionString!, options.LeaseTtl / 2)));
 
+    /// <summary>SQLSTATE 25P03, idle_in_transaction_session_timeout (Npgsql names no constant for it).</summary>
+    private const string IdleInTransactionSessionTimeout = "25P03";
+
     public ClusterStore(NpgsqlDataSource dataSource)
     {
         DataSource = dataSource;
@@ -42,8 +45,10 @@ internal sealed partial class ClusterStore : IAsyncDisposable
             .AddRetry(new RetryStrategyOptions
             {
                 // Only errors after which the server has rolled the whole transaction back: a retry cannot apply twice.
+                // A transaction left idle past the session's timeout (a node starved of CPU between two statements) is
+                // one: the server ends the session and rolls back, and the retry takes a fresh connection.
                 ShouldHandle = new PredicateBuilder().Handle<PostgresException>(e => e.SqlState is PostgresErrorCodes.DeadlockDetected
-                    or PostgresErrorCodes.SerializationFailure),
+                    or PostgresErrorCodes.SerializationFailure or IdleInTransactionSessionTimeout),
                 MaxRetryAttempts = 4,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,

@@ -1,7 +1,5 @@
 using Akka.Hosting;
-using Durable.Actors.Tests.Storage;
 using Durable.Persistence;
-using Npgsql;
 
 namespace Durable.Actors.Tests.Persistence.Conformance;
 
@@ -30,50 +28,36 @@ public abstract class SqlPluginFixture : IPersistencePluginFixture
 /// <summary>A fresh SQLite file in its own temporary directory.</summary>
 public sealed class SqlSqlitePluginFixture : SqlPluginFixture
 {
-    private string _directory = "";
+    private readonly FreshSqliteFile _file = new("durable-sql-conformance-", "journal.db");
 
     protected override SqlPersistenceDatabase Database => SqlPersistenceDatabase.Sqlite;
 
     public override Task InitializeAsync()
     {
-        _directory = Directory.CreateTempSubdirectory("durable-sql-conformance-").FullName;
-        ConnectionString = $"Data Source={Path.Combine(_directory, "journal.db")}";
+        _file.Create();
+        ConnectionString = $"Data Source={_file.Path}";
         return Task.CompletedTask;
     }
 
     public override Task DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (_directory.Length > 0) Directory.Delete(_directory, recursive: true);
+        _file.Delete();
         return Task.CompletedTask;
     }
 }
 
-/// <summary>A fresh schema on the shared test server (<see cref="PostgresServer"/>), dropped at the end.</summary>
+/// <summary>A fresh schema on the shared test server, dropped at the end.</summary>
 public sealed class SqlPostgresPluginFixture : SqlPluginFixture
 {
-    private readonly string _schema = "akka_" + Guid.NewGuid().ToString("n")[..16];
+    private readonly FreshPostgresSchema _schema = new("akka_");
 
     protected override SqlPersistenceDatabase Database => SqlPersistenceDatabase.PostgreSql;
 
     public override async Task InitializeAsync()
     {
-        await ExecuteAsync($"CREATE SCHEMA {_schema}");
-        ConnectionString = new NpgsqlConnectionStringBuilder(PostgresServer.ConnectionString) { SearchPath = _schema }.ConnectionString;
+        await _schema.CreateAsync();
+        ConnectionString = _schema.ConnectionString;
     }
 
-    public override async Task DisposeAsync()
-    {
-        if (ConnectionString.Length == 0) return;
-        NpgsqlConnection.ClearAllPools();
-        await ExecuteAsync($"DROP SCHEMA {_schema} CASCADE");
-    }
-
-    private static async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(PostgresServer.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public override Task DisposeAsync() => _schema.DropAsync();
 }
