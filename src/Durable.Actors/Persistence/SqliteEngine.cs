@@ -67,11 +67,11 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
                 switch (op)
                 {
                     case DeleteEvents delete:
-                        Run(_deleteEvents ??= Prepare("""
-                            INSERT INTO journal_metadata(persistence_id, deleted_to)
-                            SELECT $pid, min($to, max(seq)) FROM event_journal WHERE persistence_id = $pid HAVING count(*) > 0
-                            ON CONFLICT(persistence_id) DO UPDATE SET deleted_to = max(deleted_to, excluded.deleted_to);
-                            DELETE FROM event_journal WHERE persistence_id = $pid AND seq <= $to;
+                        Run(_deleteEvents ??= Prepare($"""
+                            INSERT INTO journal_metadata(pid, deleted_to)
+                            SELECT pid, min($to, max(seq)) FROM event_journal WHERE pid = {KeyOfPid} HAVING count(*) > 0
+                            ON CONFLICT(pid) DO UPDATE SET deleted_to = max(deleted_to, excluded.deleted_to);
+                            DELETE FROM event_journal WHERE pid = {KeyOfPid} AND seq <= $to;
                             """, ("$pid", SqliteType.Text), ("$to", SqliteType.Integer)), transaction, delete.PersistenceId, delete.ToSequenceNr);
                         break;
                     case SaveSnapshot save:
@@ -103,6 +103,11 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
             FlushInserts(transaction);
             transaction.Commit();
         }
+        catch
+        {
+            _insert?.Forget();
+            throw;
+        }
         finally
         {
             _batch.Clear();
@@ -133,7 +138,7 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
         // the first is taken back. Only the rows a failed write inserted go; the places it lost hold other writers' rows.
         if (_takenBack.Count > 0)
         {
-            var delete = _deleteRow ??= Prepare("DELETE FROM event_journal WHERE persistence_id = $pid AND seq = $seq",
+            var delete = _deleteRow ??= Prepare($"DELETE FROM event_journal WHERE pid = {KeyOfPid} AND seq = $seq",
                 ("$pid", SqliteType.Text), ("$seq", SqliteType.Integer));
             foreach (var (persistenceId, seq) in _takenBack) Run(delete, transaction, persistenceId, seq);
             _takenBack.Clear();
