@@ -5,21 +5,27 @@ namespace Durable.Persistence;
 internal sealed partial class SqliteEngine
 {
     // The event journal is a rowid table: a group commit appends its rows at the table's end, and only the small
-    // (persistence id, seq) index entries land among other objects' entries. Keyed by its primary key instead (WITHOUT
-    // ROWID), every row with its payload goes among other objects' rows, and a commit dirties many more pages.
-    // The small tables keep WITHOUT ROWID: a row lives in its primary key's b-tree, one b-tree instead of two.
+    // (key, seq) index entries land among other objects' entries. Keyed by its primary key instead (WITHOUT ROWID),
+    // every row with its payload goes among other objects' rows, and a commit dirties many more pages. A persistence id
+    // is stored once, in journal_ids, and the journal and its deletions name it by that table's integer key: index
+    // entries a fraction of the size, so a commit's events over many objects dirty fewer index pages. A key is never
+    // reused: journal_ids rows are never deleted.
+    // The small snapshot store keeps WITHOUT ROWID: a row lives in its primary key's b-tree, one b-tree instead of two.
     internal static readonly Migration[] Migrations =
     [
         new(1, "event journal, deletions and snapshot store", """
+            CREATE TABLE journal_ids (
+              id INTEGER PRIMARY KEY,
+              persistence_id TEXT NOT NULL UNIQUE);
             CREATE TABLE event_journal (
-              persistence_id TEXT NOT NULL,
+              pid INTEGER NOT NULL,
               seq INTEGER NOT NULL,
               written INTEGER NOT NULL,
               payload BLOB NOT NULL,
-              PRIMARY KEY (persistence_id, seq));
+              PRIMARY KEY (pid, seq));
             CREATE TABLE journal_metadata (
-              persistence_id TEXT NOT NULL PRIMARY KEY,
-              deleted_to INTEGER NOT NULL) WITHOUT ROWID;
+              pid INTEGER PRIMARY KEY,
+              deleted_to INTEGER NOT NULL);
             CREATE TABLE snapshot_store (
               persistence_id TEXT NOT NULL,
               seq INTEGER NOT NULL,
@@ -28,6 +34,9 @@ internal sealed partial class SqliteEngine
               PRIMARY KEY (persistence_id, seq)) WITHOUT ROWID;
             """),
     ];
+
+    /// <summary>The journal_ids key of the persistence id bound as <c>$pid</c> (NULL when it has none).</summary>
+    private const string KeyOfPid = "(SELECT id FROM journal_ids WHERE persistence_id = $pid)";
 
     /// <summary>Applies the pending migrations in one IMMEDIATE transaction (two processes cannot both migrate) and
     /// returns the schema version.</summary>

@@ -16,9 +16,9 @@ internal sealed partial class SqliteEngine
     /// <summary>Readers open and idle now (for tests).</summary>
     internal int IdleReaders => _readers.Count;
 
-    private const string HighestSql = """
-        max(coalesce((SELECT max(seq) FROM event_journal WHERE persistence_id = $pid), 0),
-            coalesce((SELECT deleted_to FROM journal_metadata WHERE persistence_id = $pid), 0))
+    private const string HighestSql = $"""
+        max(coalesce((SELECT max(seq) FROM event_journal WHERE pid = {KeyOfPid}), 0),
+            coalesce((SELECT deleted_to FROM journal_metadata WHERE pid = {KeyOfPid}), 0))
         """;
 
     // One statement sees one state of the database: the snapshot, the highest sequence number and the events after the
@@ -34,7 +34,7 @@ internal sealed partial class SqliteEngine
         UNION ALL
         SELECT * FROM (
           SELECT 2, seq, written, payload FROM event_journal
-          WHERE persistence_id = $pid AND seq > coalesce((SELECT seq FROM snap), 0)
+          WHERE pid = {KeyOfPid} AND seq > coalesce((SELECT seq FROM snap), 0)
           ORDER BY seq LIMIT $limit)
         """;
 
@@ -117,9 +117,9 @@ internal sealed partial class SqliteEngine
             _recovery = Command(RecoverySql, ("$pid", SqliteType.Text), ("$maxSeq", SqliteType.Integer), ("$maxCreated", SqliteType.Integer),
                 ("$minSeq", SqliteType.Integer), ("$minCreated", SqliteType.Integer), ("$limit", SqliteType.Integer));
             _highest = Command($"SELECT {HighestSql}", ("$pid", SqliteType.Text));
-            _replay = Command("""
+            _replay = Command($"""
                 SELECT seq, written, payload FROM event_journal
-                WHERE persistence_id = $pid AND seq >= $from AND seq <= $to ORDER BY seq LIMIT $max
+                WHERE pid = {KeyOfPid} AND seq >= $from AND seq <= $to ORDER BY seq LIMIT $max
                 """, ("$pid", SqliteType.Text), ("$from", SqliteType.Integer), ("$to", SqliteType.Integer), ("$max", SqliteType.Integer));
         }
 
@@ -149,10 +149,9 @@ internal sealed partial class SqliteEngine
         public List<string> PersistenceIds(string? after, int limit)
         {
             _persistenceIds ??= Command("""
-                SELECT persistence_id FROM event_journal WHERE persistence_id > $after
-                UNION
-                SELECT persistence_id FROM journal_metadata WHERE persistence_id > $after
-                ORDER BY 1 LIMIT $limit
+                SELECT persistence_id FROM journal_ids k WHERE persistence_id > $after
+                  AND (EXISTS (SELECT 1 FROM event_journal WHERE pid = k.id) OR EXISTS (SELECT 1 FROM journal_metadata WHERE pid = k.id))
+                ORDER BY persistence_id LIMIT $limit
                 """, ("$after", SqliteType.Text), ("$limit", SqliteType.Integer));
             Bind(_persistenceIds, after ?? "", (long)limit);
             var ids = new List<string>();

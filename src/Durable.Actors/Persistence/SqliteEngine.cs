@@ -13,8 +13,6 @@ namespace Durable.Persistence;
 /// </summary>
 internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider time) : PersistenceEngine(settings, time)
 {
-    private const int RowsPerInsert = 64;
-
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
         DataSource = settings.Database,
@@ -25,13 +23,14 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
 
     private SqliteConnection? _writer;
     private SqliteCheckpointer? _checkpointer;
-    private readonly SqliteCommand?[] _inserts = new SqliteCommand?[RowsPerInsert + 1];
+    private EventInsert? _insert;
     private SqliteCommand? _deleteRow, _deleteEvents, _saveSnapshot, _deleteSnapshot, _deleteSnapshots;
 
-    // The writer's per-group bookkeeping, reused: rows waiting for the next multi-row insert and the places it took.
+    // The writer's per-group bookkeeping, reused: rows waiting to be inserted, the places one write took, and the rows
+    // of failed writes to take back.
     private readonly List<(AtomicRows Write, string PersistenceId)> _batch = [];
-    private readonly HashSet<(string, long)> _inserted = [];
     private readonly List<long> _claimed = [];
+    private readonly List<(string PersistenceId, long Seq)> _takenBack = [];
 
     /// <summary>The schema version after opening.</summary>
     internal int SchemaVersion { get; private set; }
@@ -68,11 +67,11 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
                 switch (op)
                 {
                     case DeleteEvents delete:
-                        Run(_deleteEvents ??= Prepare("""
-                            INSERT INTO journal_metadata(persistence_id, deleted_to)
-                            SELECT $pid, min($to, max(seq)) FROM event_journal WHERE persistence_id = $pid HAVING count(*) > 0
-                            ON CONFLICT(persistence_id) DO UPDATE SET deleted_to = max(deleted_to, excluded.deleted_to);
-                            DELETE FROM event_journal WHERE persistence_id = $pid AND seq <= $to;
+                        Run(_deleteEvents ??= Prepare($"""
+                            INSERT INTO journal_metadata(pid, deleted_to)
+                            SELECT pid, min($to, max(seq)) FROM event_journal WHERE pid = {KeyOfPid} HAVING count(*) > 0
+                            ON CONFLICT(pid) DO UPDATE SET deleted_to = max(deleted_to, excluded.deleted_to);
+                            DELETE FROM event_journal WHERE pid = {KeyOfPid} AND seq <= $to;
                             """, ("$pid", SqliteType.Text), ("$to", SqliteType.Integer)), transaction, delete.PersistenceId, delete.ToSequenceNr);
                         break;
                     case SaveSnapshot save:
@@ -104,89 +103,47 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
             FlushInserts(transaction);
             transaction.Commit();
         }
+        catch
+        {
+            _insert?.Forget();
+            throw;
+        }
         finally
         {
             _batch.Clear();
-            _inserted.Clear();
+            _takenBack.Clear();
         }
         _checkpointer?.Committed();
         return Task.CompletedTask;
     }
 
-    /// <summary>Inserts the batched rows with multi-row INSERT OR IGNORE ... RETURNING (the places taken), then takes back
-    /// the rows of every AtomicWrite that did not get all its places, so each one is stored whole or not at all.</summary>
+    /// <summary>Inserts the batched rows one by one, then takes back the rows of every AtomicWrite that did not get all
+    /// its places, so each one is stored whole or not at all.</summary>
     private void FlushInserts(SqliteTransaction transaction)
     {
         if (_batch.Count == 0) return;
-        _inserted.Clear();
-        var left = 0;
-        foreach (var (write, _) in _batch) left += write.Rows.Length;
-        var pending = 0;
-        SqliteCommand? insert = null;
-        foreach (var (write, persistenceId) in _batch)
-        {
-            foreach (var row in write.Rows)
-            {
-                if (pending == 0) insert = InsertCommand(Math.Min(RowsPerInsert, left));
-                var parameters = insert!.Parameters;
-                parameters[pending * 4].Value = persistenceId;
-                parameters[pending * 4 + 1].Value = row.SequenceNr;
-                parameters[pending * 4 + 2].Value = row.Timestamp;
-                parameters[pending * 4 + 3].Value = row.Payload;
-                left--;
-                if (++pending < insert.Parameters.Count / 4) continue;
-                Insert(insert, transaction);
-                pending = 0;
-            }
-        }
-
-        // SQLite inserts the rows in order, so a place two writes in the batch both asked for went to the first.
+        var insert = _insert ??= new EventInsert(_writer!);
         foreach (var (write, persistenceId) in _batch)
         {
             _claimed.Clear();
             foreach (var row in write.Rows)
-                if (_inserted.Remove((persistenceId, row.SequenceNr))) _claimed.Add(row.SequenceNr);
+                if (insert.Run(persistenceId, row)) _claimed.Add(row.SequenceNr);
             write.Inserted = _claimed.Count;
             if (write.Inserted == write.Rows.Length) continue;
             write.Conflict = true;
-            // Only the rows this write inserted go; the places it lost hold the other writer's rows.
-            var delete = _deleteRow ??= Prepare("DELETE FROM event_journal WHERE persistence_id = $pid AND seq = $seq",
+            foreach (var seq in _claimed) _takenBack.Add((persistenceId, seq));
+        }
+
+        // Only after every row was offered: a place two writes in the batch both asked for went to the first, even when
+        // the first is taken back. Only the rows a failed write inserted go; the places it lost hold other writers' rows.
+        if (_takenBack.Count > 0)
+        {
+            var delete = _deleteRow ??= Prepare($"DELETE FROM event_journal WHERE pid = {KeyOfPid} AND seq = $seq",
                 ("$pid", SqliteType.Text), ("$seq", SqliteType.Integer));
-            foreach (var seq in _claimed) Run(delete, transaction, persistenceId, seq);
+            foreach (var (persistenceId, seq) in _takenBack) Run(delete, transaction, persistenceId, seq);
+            _takenBack.Clear();
         }
         _batch.Clear();
-    }
-
-    private void Insert(SqliteCommand insert, SqliteTransaction transaction)
-    {
-        insert.Transaction = transaction;
-        using var reader = insert.ExecuteReader();
-        while (reader.Read()) _inserted.Add((reader.GetString(0), reader.GetInt64(1)));
-    }
-
-    /// <summary>A prepared multi-row insert for <paramref name="rows"/> events (one per size seen, at most 64).</summary>
-    private SqliteCommand InsertCommand(int rows)
-    {
-        if (_inserts[rows] is { } command) return command;
-        command = _writer!.CreateCommand();
-        var values = new System.Text.StringBuilder();
-        for (var i = 0; i < rows; i++)
-        {
-            values.Append(i == 0 ? "" : ", ").Append($"($p{i}, $s{i}, $w{i}, $d{i})");
-            command.Parameters.Add($"$p{i}", SqliteType.Text);
-            command.Parameters.Add($"$s{i}", SqliteType.Integer);
-            command.Parameters.Add($"$w{i}", SqliteType.Integer);
-            command.Parameters.Add($"$d{i}", SqliteType.Blob);
-        }
-        // A place under a deletion was written before, even though its row is gone.
-        command.CommandText = $"""
-            INSERT OR IGNORE INTO event_journal(persistence_id, seq, written, payload)
-            SELECT column1, column2, column3, column4 FROM (VALUES {values}) AS v
-            WHERE NOT EXISTS (SELECT 1 FROM journal_metadata m WHERE m.persistence_id = v.column1 AND m.deleted_to >= v.column2)
-            RETURNING persistence_id, seq
-            """;
-        command.Prepare();
-        return _inserts[rows] = command;
     }
 
     private SqliteCommand Prepare(string sql, params (string Name, SqliteType Type)[] parameters)
@@ -208,7 +165,7 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
     {
         _checkpointer?.Dispose();
         CloseReaders();
-        foreach (var command in _inserts) command?.Dispose();
+        _insert?.Dispose();
         _deleteRow?.Dispose();
         _deleteEvents?.Dispose();
         _saveSnapshot?.Dispose();

@@ -159,6 +159,31 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_id_first_written_in_a_failed_transaction_is_stored_by_its_next_write()
+    {
+        // A trigger makes SQLite fail the transaction after the id's first row (and its key) went in.
+        Execute("CREATE TRIGGER fail_at_99 BEFORE INSERT ON event_journal WHEN NEW.seq = 99 BEGIN SELECT RAISE(ABORT, 'injected'); END");
+        await Assert.ThrowsAsync<SqliteException>(() => _engine.EnqueueAsync(Write("fresh", [1], [99])));
+        Execute("DROP TRIGGER fail_at_99");
+
+        await _engine.EnqueueAsync(Write("fresh", [1]));
+        Assert.Equal(1, await _engine.ReadHighestSequenceNrAsync("fresh"));
+        var replayed = new List<long>();
+        await _engine.ReplayAsync("fresh", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1], replayed);
+        Assert.Equal(["fresh"], await _engine.ReadPersistenceIdsAsync(null, 10));
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
     public async Task A_new_database_records_each_migration_once()
     {
         Assert.Equal(SqliteEngine.Migrations[^1].Version, _engine.SchemaVersion);
