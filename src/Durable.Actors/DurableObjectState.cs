@@ -8,9 +8,9 @@ namespace Durable;
 /// <summary>What the runtime gives one object: its identity, its storage and control over its concurrency.</summary>
 public sealed class DurableObjectState
 {
-    private readonly Activation _activation;
+    private readonly ObjectContext _activation;
 
-    internal DurableObjectState(Activation activation, DurableObjectStorage storage)
+    internal DurableObjectState(ObjectContext activation, DurableObjectStorage storage)
     {
         _activation = activation;
         Storage = storage;
@@ -63,23 +63,23 @@ public sealed class DurableObjectState
             ArgumentNullException.ThrowIfNull(tag, nameof(tags));
             if (tag.Length > 256) throw new ArgumentException($"A socket tag has at most 256 characters; '{tag[..16]}…' has {tag.Length}.", nameof(tags));
         }
-        var sockets = _activation.Runtime.Sockets;
+        var sockets = _activation.Sockets;
         if (sockets.TryAdd(Id, tagArray) is { } socket)
         {
-            _activation.Runtime.Metrics.SocketAccepted();
+            _activation.Metrics.SocketAccepted();
             upgrade.Accept(socket, sockets);
         }
         else
         {
             upgrade.Rejection = $"object has {sockets.Options.MaxSocketsPerObject} sockets, its limit";
-            _activation.Runtime.Metrics.SocketRefused();
+            _activation.Metrics.SocketRefused();
         }
         return new HttpResponseMessage(HttpStatusCode.SwitchingProtocols) { RequestMessage = request };
     }
 
     /// <summary>The object's open (and closing) sockets, or those carrying <paramref name="tag"/>; closed ones are gone.</summary>
     public IReadOnlyList<DurableWebSocket> GetWebSockets(string? tag = null) =>
-        _activation.Runtime.Sockets.Find(Id)?.Sockets(tag) ?? [];
+        _activation.Sockets.Find(Id)?.Sockets(tag) ?? [];
 
     /// <summary>The tags <paramref name="ws"/> was accepted with; throws for a socket that is not this object's.</summary>
     public IReadOnlyList<string> GetTags(DurableWebSocket ws) => Own(ws).Tags;
@@ -95,12 +95,12 @@ public sealed class DurableObjectState
             throw new ArgumentException("Give both the request and the response, or neither to clear the auto-response.");
         if (request?.Length > 2048 || response?.Length > 2048)
             throw new ArgumentException("An auto-response request and response are at most 2,048 characters each.");
-        _activation.Runtime.Sockets.SetAutoResponse(Id, request is null ? null : new AutoResponse(request, response!));
+        _activation.Sockets.SetAutoResponse(Id, request is null ? null : new AutoResponse(request, response!));
     }
 
     /// <summary>The auto-response pair in effect, or null.</summary>
     public (string Request, string Response)? GetWebSocketAutoResponse() =>
-        _activation.Runtime.Sockets.Find(Id)?.AutoResponse is { } pair ? (pair.Request, pair.Response) : null;
+        _activation.Sockets.Find(Id)?.AutoResponse is { } pair ? (pair.Request, pair.Response) : null;
 
     /// <summary>When the edge last auto-responded on <paramref name="ws"/>, or null if never.</summary>
     public DateTimeOffset? GetWebSocketAutoResponseTimestamp(DurableWebSocket ws) =>
@@ -113,12 +113,12 @@ public sealed class DurableObjectState
     public void Broadcast(string @event, object? payload)
     {
         ArgumentNullException.ThrowIfNull(@event);
-        if (_activation.Runtime.Sockets.Find(Id) is not { } entry) return;
+        if (_activation.Sockets.Find(Id) is not { } entry) return;
         entry.Broadcast(@event, JsonSerializer.SerializeToUtf8Bytes(payload, _activation.JsonOptions));
     }
 
     /// <summary>The object's channel subscribers on this node.</summary>
-    public IReadOnlyList<DurableChannel> GetChannels() => _activation.Runtime.Sockets.Find(Id)?.Channels() ?? [];
+    public IReadOnlyList<DurableChannel> GetChannels() => _activation.Sockets.Find(Id)?.Channels() ?? [];
 
     private HibernatableSocket Own(DurableWebSocket ws) =>
         ws is HibernatableSocket socket && socket.Owner.Id == Id

@@ -30,7 +30,7 @@ public sealed class DurableObjectStub : HttpMessageHandler
         ArgumentNullException.ThrowIfNull(request);
         if (request.RequestUri is null) request.RequestUri = BaseAddress;
         else if (!request.RequestUri.IsAbsoluteUri) request.RequestUri = new Uri(BaseAddress, request.RequestUri);
-        return Activation.Running is { } caller
+        return ObjectContext.Running is { } caller
             ? FetchFromObjectAsync(caller, request, cancellationToken)
             : _runtime.FetchAsync(Id, request, cancellationToken);
     }
@@ -41,7 +41,7 @@ public sealed class DurableObjectStub : HttpMessageHandler
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         FetchAsync(request, cancellationToken);
 
-    private async Task<HttpResponseMessage> FetchFromObjectAsync(Activation caller, HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> FetchFromObjectAsync(ObjectContext caller, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         await caller.OutputGate.WhenDurableAsync();
         return await _runtime.FetchAsync(Id, request, cancellationToken);

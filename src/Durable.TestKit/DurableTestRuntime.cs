@@ -3,6 +3,7 @@ using Durable.Hosting;
 using Durable.Internal;
 using Durable.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Durable.TestKit;
@@ -20,10 +21,12 @@ public sealed class DurableTestRuntime : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly ObjectRuntime _runtime;
+    private readonly IHost? _host;
     private bool _stopped;
 
-    private DurableTestRuntime(ServiceProvider services, VirtualClock clock, IDurableStorageProvider storage)
+    private DurableTestRuntime(ServiceProvider services, VirtualClock clock, IDurableStorageProvider storage, IHost? host = null)
     {
+        _host = host;
         _services = services;
         _runtime = services.GetRequiredService<ObjectRuntime>();
         Clock = clock;
@@ -67,6 +70,29 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var kit = new DurableTestRuntime(provider, clock, storage);
         await kit._runtime.StartAsync(CancellationToken.None);
+        return kit;
+    }
+
+    /// <summary>
+    /// Starts a runtime whose objects are sharded persistent actors on Akka.NET (a cluster of one on loopback),
+    /// journaling through <paramref name="journal"/>; returns once the node is Up.
+    /// </summary>
+    public static async Task<DurableTestRuntime> StartOnAkkaAsync(
+        Action<DurableObjectsOptions> configure,
+        ObjectJournal journal,
+        Action<IServiceCollection>? services = null,
+        VirtualClock? clock = null)
+    {
+        clock ??= new VirtualClock();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddDurableObjects(configure).UseAkkaObjects(journal);
+        services?.Invoke(builder.Services);
+        var host = builder.Build();
+        await host.StartAsync();
+        var kit = new DurableTestRuntime((ServiceProvider)host.Services, clock, host.Services.GetRequiredService<IDurableStorageProvider>(), host);
+        await kit._runtime.Objects!.WhenUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
         return kit;
     }
 
@@ -145,13 +171,15 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     {
         if (_stopped) return;
         _stopped = true;
-        await _runtime.StopAsync(CancellationToken.None);
+        if (_host is null) await _runtime.StopAsync(CancellationToken.None);
+        else await _host.StopAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         await _runtime.DisposeAsync();
-        await _services.DisposeAsync();
+        if (_host is not null) _host.Dispose();
+        else await _services.DisposeAsync();
     }
 }

@@ -14,6 +14,10 @@ internal sealed class DurableObjectsOptionsValidator
         Positive(nameof(options.BlockConcurrencyTimeout), options.BlockConcurrencyTimeout);
         Positive(nameof(options.ShutdownTimeout), options.ShutdownTimeout);
         Positive(nameof(options.CollectionInterval), options.CollectionInterval);
+        if (options.SnapshotEvery < 0)
+            failures.Add($"{DurableObjectsOptions.SectionName}:{nameof(options.SnapshotEvery)} is {options.SnapshotEvery}; it must be 0 (never) or more.");
+        if (options.Shards is < 1 or > 100_000)
+            failures.Add($"{DurableObjectsOptions.SectionName}:{nameof(options.Shards)} is {options.Shards}; it must be between 1 and 100000.");
         if (options.MaxQueuedEventsPerObject < 1)
             failures.Add($"{DurableObjectsOptions.SectionName}:{nameof(options.MaxQueuedEventsPerObject)} is {options.MaxQueuedEventsPerObject}; it must be at least 1.");
         if (options.MaxInFlightEventsPerNode < 1)

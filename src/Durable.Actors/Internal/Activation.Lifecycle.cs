@@ -49,7 +49,9 @@ internal sealed partial class Activation
     /// queued events go to a fresh activation (or fail too, when <paramref name="failQueued"/>: the instance could
     /// not even be made). Runs inside the turn.
     /// </summary>
-    public void Break(DurableObjectException reason, bool failQueued = false)
+    public override void Break(DurableObjectException reason) => Break(reason, failQueued: false);
+
+    public void Break(DurableObjectException reason, bool failQueued)
     {
         var started = new List<ObjectEvent>();
         var queued = new List<ObjectEvent>();
@@ -133,10 +135,10 @@ internal sealed partial class Activation
         }
     }
 
-    public async Task<T> BlockConcurrencyWhileAsync<T>(Func<Task<T>> callback)
+    public override async Task<T> BlockConcurrencyWhileAsync<T>(Func<Task<T>> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (t_current != this)
+        if (Running != this)
             throw new InvalidOperationException($"BlockConcurrencyWhileAsync of object {Id} was called outside the object's turn.");
         InputGate.Lock();
         var locked = true;
@@ -160,7 +162,7 @@ internal sealed partial class Activation
         }
     }
 
-    public void WaitUntil(Task task)
+    public override void WaitUntil(Task task)
     {
         ArgumentNullException.ThrowIfNull(task);
         lock (Sync) _waitUntilCount++;

@@ -20,7 +20,7 @@ internal sealed partial class Activation
         if (!schedule) return true;
         // A caller outside any object runs the idle object's turn itself: no thread hop to start the event, and a
         // handler that completes synchronously hands its caller an already-completed task.
-        if (t_current is null) Execute();
+        if (Running is null) Execute();
         else ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return true;
     }
@@ -44,7 +44,7 @@ internal sealed partial class Activation
 
     public override void Send(SendOrPostCallback d, object? state)
     {
-        if (t_current != this)
+        if (Running != this)
             throw new NotSupportedException($"Synchronous Send into object {Id} from outside its turn would block; use Post.");
         d(state);
     }
@@ -52,7 +52,7 @@ internal sealed partial class Activation
     public override SynchronizationContext CreateCopy() => this;
 
     /// <summary>Schedules a dispatch when there is work that may run now and none is scheduled.</summary>
-    public void ScheduleIfRunnable()
+    public override void ScheduleIfRunnable()
     {
         bool schedule;
         lock (Sync)
@@ -66,9 +66,8 @@ internal sealed partial class Activation
     /// <summary>One dispatch: runs queued continuations and starts queued events, then ends the turn.</summary>
     public void Execute()
     {
-        var previous = SynchronizationContext.Current;
-        SetSynchronizationContext(this);
-        t_current = this;
+        var previousContext = SynchronizationContext.Current;
+        var previous = Enter();
         try
         {
             for (var i = 0; i < TurnBudget; i++)
@@ -99,8 +98,7 @@ internal sealed partial class Activation
         }
         finally
         {
-            t_current = null;
-            SetSynchronizationContext(previous);
+            Leave(previous, previousContext);
         }
 
         bool again;
@@ -171,7 +169,7 @@ internal sealed partial class Activation
     }
 
     /// <summary>Gives the caller the event's outcome and forgets the event.</summary>
-    public void Deliver(ObjectEvent e)
+    public override void Deliver(ObjectEvent e)
     {
         Finish(e);
         e.Deliver();

@@ -9,14 +9,11 @@ namespace Durable.Internal;
 /// a time, and every await inside it resumes back here, so object code never runs on two threads at once and events
 /// interleave only at awaits (like a JavaScript event loop).
 /// </summary>
-internal sealed partial class Activation : SynchronizationContext, IThreadPoolWorkItem
+internal sealed partial class Activation : ObjectContext, IThreadPoolWorkItem
 {
     // Items run per thread-pool dispatch before yielding the thread (fairness between objects); the turn's writes are
     // sealed into one batch at the end of each dispatch.
     private const int TurnBudget = 128;
-
-    [ThreadStatic]
-    private static Activation? t_current;
 
     private ActivationStatus _status;
     private bool _scheduled;
@@ -43,14 +40,10 @@ internal sealed partial class Activation : SynchronizationContext, IThreadPoolWo
         Runtime = runtime;
         Namespace = @namespace;
         Id = id;
-        Key = ObjectKey.For(id);
         _name = id.Name;
         InputGate = new InputGate(this);
         _lastActive = runtime.Time.GetTimestamp();
     }
-
-    /// <summary>The activation whose turn is running on this thread, if any.</summary>
-    public static Activation? Running => t_current;
 
     public Lock Sync { get; } = new();
 
@@ -58,42 +51,65 @@ internal sealed partial class Activation : SynchronizationContext, IThreadPoolWo
 
     public NamespaceRegistration Namespace { get; }
 
-    public DurableObjectId Id { get; }
+    public override DurableObjectId Id { get; }
 
-    public ObjectKey Key { get; }
-
-    public string? Name => Volatile.Read(ref _name);
+    public override string? Name => Volatile.Read(ref _name);
 
     public InputGate InputGate { get; }
 
-    public OutputGate OutputGate => _outputGate ?? throw new InvalidOperationException($"Object {Id} has not loaded its state yet.");
+    public override OutputGate OutputGate => _outputGate ?? throw new InvalidOperationException($"Object {Id} has not loaded its state yet.");
 
-    public JsonSerializerOptions JsonOptions => Runtime.Options.Json;
+    public override JsonSerializerOptions JsonOptions => Runtime.Options.Json;
+
+    public override bool IsBroken => _status == ActivationStatus.Broken;
+
+    public override SocketRegistry Sockets => Runtime.Sockets;
+
+    public override DurableMetrics Metrics => Runtime.Metrics;
+
+    public override TimeProvider Time => Runtime.Time;
+
+    protected override bool IsStarted => _outputGate is not null;
+
+    public override void LockInput() => InputGate.Lock();
+
+    public override void UnlockInput() => InputGate.Unlock();
+
+    public override void Append(JournalEvent journalEvent, Action committed, Action<Exception> failed) =>
+        _ = AppendAsync(journalEvent, committed, failed);
+
+    // Started inside the turn, so the await resumes on this activation's context and the callbacks run in the turn.
+    private async Task AppendAsync(JournalEvent journalEvent, Action committed, Action<Exception> failed)
+    {
+        try
+        {
+            await Runtime.Storage.AppendAsync(Key, journalEvent, CancellationToken.None);
+        }
+        catch (Exception error)
+        {
+            failed(error);
+            return;
+        }
+        if (journalEvent.Batch.AlarmChanged) Runtime.Alarms.OnCommitted(Id, journalEvent.Batch.Alarm);
+        committed();
+    }
+
+    public override Task<JournalPosition> FindPositionAsync(DateTimeOffset? time) =>
+        Runtime.Storage.FindPositionAsync(Key, time, CancellationToken.None);
+
+    public override Task<ObjectData> LoadHistoryAsync(long seq) => Runtime.Storage.LoadAsync(Key, seq, CancellationToken.None);
 
     public ActivationStatus Status
     {
         get { lock (Sync) return _status; }
     }
 
-    internal DurableObject? Instance => _instance;
+    public override DurableObject? Instance => _instance;
 
-    internal DurableObjectStorage? Storage => _storage;
-
-    /// <summary>Holds a socket frame sent in this turn behind the turn's writes; false when it may go out now.</summary>
-    public bool TryHoldOutput(IHeldOutput output) => _outputGate?.TryHold(output) ?? false;
+    public override DurableObjectStorage? Storage => _storage;
 
     /// <summary>Remembers the name of a name-derived id that reaches an activation first made from the hex id.</summary>
     public void LearnName(string name) => Interlocked.CompareExchange(ref _name, name, null);
-
-    /// <summary>Throws unless called from this activation's turn, on a live activation.</summary>
-    public void EnterStorage()
-    {
-        if (t_current != this)
-            throw new InvalidOperationException(
-                $"The storage of object {Id} was used outside the object's turn (from another thread, or after ConfigureAwait(false)).");
-        if (_status == ActivationStatus.Broken)
-            throw new DurableObjectResetException($"Object {Id} was reset; this instance can no longer use storage.", null, Id);
-    }
 
     private void Transition(ActivationStatus to)
     {

@@ -3,7 +3,8 @@ namespace Durable.Internal;
 /// <summary>
 /// Every <c>CollectionInterval</c>, fails events past their deadline and passivates objects idle longer than
 /// <c>IdleTimeout</c>. One node-wide timer instead of one per object keeps idle activations small; an object is
-/// passivated between IdleTimeout and IdleTimeout + CollectionInterval after its last event.
+/// passivated between IdleTimeout and IdleTimeout + CollectionInterval after its last event. (On the Akka engine only
+/// deadlines are swept here: sharding passivates idle objects.)
 /// </summary>
 internal sealed class ActivationCollector(ObjectRuntime runtime)
 {
@@ -29,6 +30,7 @@ internal sealed class ActivationCollector(ObjectRuntime runtime)
         var frequency = runtime.Time.TimestampFrequency;
         var deadlineCutoff = now - (long)(runtime.Options.EventDeadline.TotalSeconds * frequency);
         var idleCutoff = now - (long)(runtime.Options.IdleTimeout.TotalSeconds * frequency);
+        runtime.ExpirePending(deadlineCutoff);
         List<Task>? passivations = null;
         foreach (var activation in runtime.Activations)
         {

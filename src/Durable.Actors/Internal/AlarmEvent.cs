@@ -22,7 +22,7 @@ internal sealed class AlarmEvent(DurableObjectId target, long arrivedAt, DateTim
 
     public override bool ErrorResetsObject => true;
 
-    public override async Task InvokeAsync(Activation activation)
+    public override async Task InvokeAsync(ObjectContext activation)
     {
         var storage = activation.Storage!;
         if (!storage.BeginAlarm(Due)) return;
@@ -35,7 +35,7 @@ internal sealed class AlarmEvent(DurableObjectId target, long arrivedAt, DateTim
         }
         finally
         {
-            if (activation.Status != ActivationStatus.Broken) storage.EndAlarm(succeeded, Due);
+            if (!activation.IsBroken) storage.EndAlarm(succeeded, Due);
         }
     }
 

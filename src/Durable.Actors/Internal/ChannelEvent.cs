@@ -34,7 +34,7 @@ internal sealed class ChannelEvent : ObjectEvent
 
     public override bool ErrorResetsObject => true;
 
-    public override async Task InvokeAsync(Activation activation)
+    public override async Task InvokeAsync(ObjectContext activation)
     {
         var target = activation.Instance!;
         switch (_kind)
@@ -42,7 +42,7 @@ internal sealed class ChannelEvent : ObjectEvent
             case ChannelEventKind.Join:
                 var reply = await target.ChannelJoinAsync(Channel, _payload)
                     ?? throw new InvalidOperationException($"{target.GetType().Name}.ChannelJoinAsync returned null.");
-                if (reply.IsOk && !activation.Runtime.Sockets.TryAdd(Channel))
+                if (reply.IsOk && !activation.Sockets.TryAdd(Channel))
                     reply = ChannelReply.Refuse("too many subscribers");
                 _reply = reply;
                 break;
@@ -50,7 +50,7 @@ internal sealed class ChannelEvent : ObjectEvent
                 _reply = await target.ChannelMessageAsync(Channel, _event, _payload);
                 break;
             default:
-                activation.Runtime.Sockets.Remove(Channel);
+                activation.Sockets.Remove(Channel);
                 await target.ChannelLeaveAsync(Channel, _event);
                 break;
         }

@@ -13,7 +13,7 @@ internal sealed class FetchEvent(DurableObjectId target, long arrivedAt, HttpReq
 
     public override bool IsCompleted => _completion.Task.IsCompleted;
 
-    public override Task InvokeAsync(Activation activation)
+    public override Task InvokeAsync(ObjectContext activation)
     {
         var target = activation.Instance!;
         var task = target.FetchAsync(Request);

@@ -91,7 +91,7 @@ internal sealed class HibernatableSocket : DurableWebSocket
 
     private void Emit(OutgoingFrame frame)
     {
-        if (Activation.Running is { } turn && turn.TryHoldOutput(new HeldFrame(this, frame))) return;
+        if (ObjectContext.Running is { } turn && turn.TryHoldOutput(new HeldFrame(this, frame))) return;
         Transmit(frame);
     }
 

@@ -17,6 +17,10 @@ internal static class LogEventIds
     public const int Crashed = 1105;
     public const int DeadlineExceeded = 1106;
     public const int WaitUntilFailed = 1107;
+    public const int ObjectStopped = 1108;
+    public const int ObjectSnapshotFailed = 1109;
+    public const int EventRedispatched = 1110;
+    public const int EventLost = 1111;
 
     public const int StorageOpened = 1200;
     public const int StorageMigrated = 1201;

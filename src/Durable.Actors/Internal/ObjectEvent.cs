@@ -12,6 +12,8 @@ internal abstract class ObjectEvent
     internal ObjectEvent? Next;
     internal bool Started;
     internal bool Linked;
+    // How often the Akka engine sent the event again after it died in a stopped object's mailbox.
+    internal int Redispatches;
 
     protected ObjectEvent(DurableObjectId target, long arrivedAt)
     {
@@ -28,7 +30,7 @@ internal abstract class ObjectEvent
     public abstract bool IsCompleted { get; }
 
     /// <summary>Runs the object's handler in the activation's turn; the outcome is kept until <see cref="Deliver"/>.</summary>
-    public abstract Task InvokeAsync(Activation activation);
+    public abstract Task InvokeAsync(ObjectContext activation);
 
     /// <summary>True when a handler exception must reset the object (it happened outside a fetch).</summary>
     public virtual bool ErrorResetsObject => false;

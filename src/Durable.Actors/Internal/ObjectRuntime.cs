@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using Durable.Hosting;
+using Durable.Objects;
 using Durable.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     private IdCodec? _ids;
     private IObjectPlacement? _placement;
     private IObjectRouter? _router;
+    private ShardedObjects? _objects;
+    // On the Akka engine: the events in flight, with their arrival, for deadlines (sharding owns the objects).
+    private readonly ConcurrentDictionary<ObjectEvent, long> _pending = new(ReferenceEqualityComparer.Instance);
     private int _inFlight;
     private volatile bool _stopping;
 
@@ -68,7 +72,12 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     public bool IsStarted => _ids is not null;
 
     /// <summary>Started, and in a cluster joined with shards allocated.</summary>
-    public bool IsReady => IsStarted && (_router?.IsReady ?? true);
+    public bool IsReady => IsStarted && (_router?.IsReady ?? true) && (_objects?.IsUp ?? true);
+
+    /// <summary>The objects on Akka.NET (sharded persistent actors), when that engine is chosen.</summary>
+    public ShardedObjects? Objects => _objects;
+
+    public bool IsStopping => _stopping;
 
     public int ActiveCount => _activations.Count;
 
@@ -90,6 +99,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         _ids = new IdCodec(secret);
         _placement = Services.GetService(typeof(IObjectPlacement)) as IObjectPlacement;
         _router = Services.GetService(typeof(IObjectRouter)) as IObjectRouter;
+        _objects = Services.GetService(typeof(ShardedObjects)) as ShardedObjects;
         _collector.Start();
         await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
         Log.Started(Logger, Options.Namespaces.Count);
@@ -184,6 +194,12 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     /// <summary>Hands an admitted event to the object's activation, making one if there is none.</summary>
     private void Dispatch(ObjectEvent e)
     {
+        if (_objects is { } objects)
+        {
+            _pending[e] = e.ArrivedAt;
+            objects.Deliver(e);
+            return;
+        }
         var spinner = new SpinWait();
         while (true)
         {
@@ -221,6 +237,27 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         {
             e.TryFail(error);
             EventFinished();
+        }
+    }
+
+    /// <summary>An event of the Akka engine was answered, failed or dropped.</summary>
+    public void EventFinished(ObjectEvent e)
+    {
+        _pending.TryRemove(e, out _);
+        EventFinished();
+    }
+
+    /// <summary>Fails the Akka engine's events that arrived at or before <paramref name="cutoff"/> and are still unanswered.</summary>
+    internal void ExpirePending(long cutoff)
+    {
+        foreach (var (e, arrivedAt) in _pending)
+        {
+            if (arrivedAt > cutoff) continue;
+            var error = new DeadlineExceededException(
+                $"{e.Describe()} to object {e.Target} did not finish within {Options.EventDeadline.TotalSeconds:0.###} s.", e.Target);
+            if (e.TryFail(error)) Metrics.DeadlineExceeded();
+            // The object drops it unstarted, or its answer is discarded; either way it no longer counts against a deadline.
+            _pending.TryRemove(e, out _);
         }
     }
 

@@ -89,7 +89,7 @@ internal sealed class ObjectSockets(SocketRegistry registry, DurableObjectId id)
         var targets = Channels();
         if (targets.Length == 0) return;
         var held = new HeldBroadcast(targets, @event, payloadJson);
-        if (Activation.Running is { } turn && turn.TryHoldOutput(held)) return;
+        if (ObjectContext.Running is { } turn && turn.TryHoldOutput(held)) return;
         held.Release();
     }
 

@@ -16,7 +16,7 @@ namespace Durable.Internal;
 /// </list>
 /// All members run inside the activation's turn.
 /// </summary>
-internal sealed class OutputGate(Activation owner, long durableSeq)
+internal sealed class OutputGate(ObjectContext owner, long durableSeq)
 {
     private Pending? _open;
     private Pending? _next;
@@ -73,7 +73,7 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
         if (_inFlight is null)
         {
             _inFlight = sealing;
-            _ = AppendAsync(sealing);
+            Append(sealing);
         }
         else if (_next is null) _next = sealing;
         else _next.Absorb(sealing, mergeBatch: true);
@@ -81,34 +81,29 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
 
     private Pending? Newest => _open ?? _next ?? _inFlight;
 
-    private async Task AppendAsync(Pending pending)
+    private void Append(Pending pending)
     {
-        var journalEvent = new JournalEvent(++_seq, owner.Runtime.Time.GetUtcNow(), pending.Batch);
-        try
-        {
-            await owner.Runtime.Storage.AppendAsync(owner.Key, journalEvent, CancellationToken.None);
-        }
-        catch (Exception error)
-        {
-            Fail(error);
-            return;
-        }
-        // Back inside the turn: the await resumed on the activation's context.
-        owner.Runtime.Metrics.Committed(pending.Batch.Count);
-        if (pending.Batch.AlarmChanged) owner.Runtime.Alarms.OnCommitted(owner.Id, pending.Batch.Alarm);
+        var journalEvent = new JournalEvent(++_seq, owner.Time.GetUtcNow(), pending.Batch);
+        owner.Append(journalEvent, () => Committed(pending), Fail);
+    }
+
+    private void Committed(Pending pending)
+    {
+        owner.Metrics.Committed(pending.Batch.Count);
         _inFlight = null;
         pending.Release(owner);
         if (_next is { } next)
         {
             _next = null;
             _inFlight = next;
-            _ = AppendAsync(next);
+            Append(next);
         }
         owner.ScheduleIfRunnable();
     }
 
     private void Fail(Exception error)
     {
+        if (_failure is not null) return;
         _failure = error;
         var reset = Reset(error);
         foreach (var pending in new[] { _inFlight, _next, _open })
@@ -134,7 +129,7 @@ internal sealed class OutputGate(Activation owner, long durableSeq)
             if (later._held is not null) (_held ??= []).AddRange(later._held);
         }
 
-        public void Release(Activation owner)
+        public void Release(ObjectContext owner)
         {
             if (_held is null) return;
             foreach (var holder in _held)

@@ -51,7 +51,7 @@ internal sealed class SocketEvent : ObjectEvent
 
     public override bool ErrorResetsObject => true;
 
-    public override Task InvokeAsync(Activation activation)
+    public override Task InvokeAsync(ObjectContext activation)
     {
         var target = activation.Instance!;
         return _kind switch

@@ -9,6 +9,8 @@ public static class DurablePersistence
     public const string SqliteSnapshotStorePluginId = "akka.persistence.snapshot-store.durable-sqlite";
     public const string PostgresJournalPluginId = "akka.persistence.journal.durable-postgres";
     public const string PostgresSnapshotStorePluginId = "akka.persistence.snapshot-store.durable-postgres";
+    public const string SqliteReadJournalPluginId = "akka.persistence.query.journal.durable-sqlite";
+    public const string PostgresReadJournalPluginId = "akka.persistence.query.journal.durable-postgres";
 
     private static readonly Lazy<Config> Reference = new(() =>
     {

@@ -14,7 +14,7 @@ public sealed partial class DurableObjectStorage
         return Bookmark.Format(await WithGateAsync(async () =>
         {
             await _activation.OutputGate.WhenDurableAsync();
-            return await Provider.FindPositionAsync(_activation.Key, null, CancellationToken.None);
+            return await _activation.FindPositionAsync(null);
         }));
     }
 
@@ -23,7 +23,7 @@ public sealed partial class DurableObjectStorage
     public async Task<string> GetBookmarkForTimeAsync(DateTimeOffset time)
     {
         Enter();
-        return Bookmark.Format(await WithGateAsync(() => Provider.FindPositionAsync(_activation.Key, time, CancellationToken.None)));
+        return Bookmark.Format(await WithGateAsync(() => _activation.FindPositionAsync(time)));
     }
 
     /// <summary>
@@ -40,18 +40,16 @@ public sealed partial class DurableObjectStorage
         return await WithGateAsync(async () =>
         {
             await _activation.OutputGate.WhenDurableAsync();
-            var current = await Provider.FindPositionAsync(_activation.Key, null, CancellationToken.None);
+            var current = await _activation.FindPositionAsync(null);
             if (seq > current.Seq)
                 throw new PointInTimeUnavailableException(
                     $"Object {_activation.Key}: bookmark {bookmark} is at seq {seq}, after the object's newest event {current.Seq}.");
-            var target = await Provider.LoadAsync(_activation.Key, seq, CancellationToken.None);
+            var target = await _activation.LoadHistoryAsync(seq);
             _activation.EnterStorage();
             ReplaceState(target);
             return Bookmark.Format(current);
         });
     }
-
-    private IDurableStorageProvider Provider => _activation.Runtime.Storage;
 
     private void ReplaceState(ObjectData target)
     {
@@ -69,14 +67,14 @@ public sealed partial class DurableObjectStorage
 
     private async Task<T> WithGateAsync<T>(Func<Task<T>> read)
     {
-        _activation.InputGate.Lock();
+        _activation.LockInput();
         try
         {
             return await read();
         }
         finally
         {
-            _activation.InputGate.Unlock();
+            _activation.UnlockInput();
         }
     }
 }

@@ -14,7 +14,7 @@ public sealed partial class DurableObjectStorage
             throw new InvalidOperationException("Transactions cannot be nested.");
         var transaction = new DurableObjectTransaction(this, _activation.OutputGate.OpenBatch.Clone(), _data.Alarm);
         _transaction = transaction;
-        _activation.InputGate.Lock();
+        _activation.LockInput();
         try
         {
             var result = await body(transaction);
@@ -29,7 +29,7 @@ public sealed partial class DurableObjectStorage
         finally
         {
             _transaction = null;
-            _activation.InputGate.Unlock();
+            _activation.UnlockInput();
         }
     }
 

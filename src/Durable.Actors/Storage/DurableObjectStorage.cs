@@ -12,11 +12,11 @@ namespace Durable.Storage;
 /// </summary>
 public sealed partial class DurableObjectStorage
 {
-    private readonly Activation _activation;
+    private readonly ObjectContext _activation;
     private ObjectData _data;
     private DurableObjectTransaction? _transaction;
 
-    internal DurableObjectStorage(Activation activation, ObjectData data)
+    internal DurableObjectStorage(ObjectContext activation, ObjectData data)
     {
         _activation = activation;
         _data = data;

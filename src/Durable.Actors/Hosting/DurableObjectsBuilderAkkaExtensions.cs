@@ -1,0 +1,94 @@
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Durable.Hosting;
+using Durable.Internal;
+using Durable.Objects;
+using Durable.Persistence;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The verb that hosts objects on Akka.NET: <c>.UseAkkaObjects(...)</c>.</summary>
+public static class DurableObjectsBuilderAkkaExtensions
+{
+    /// <summary>The actor system's name (Akka addresses read <c>akka.tcp://durable@host:port</c>).</summary>
+    public const string ActorSystemName = "durable";
+
+    /// <summary>
+    /// Hosts every object as a sharded persistent actor: an actor system configured with Akka.Hosting, a cluster of one
+    /// on loopback (the code path a cluster uses), one shard region per namespace, Akka's log in
+    /// Microsoft.Extensions.Logging. <paramref name="journal"/> chooses the journal plugin; without it, objects journal to
+    /// Akka's in-memory journal (lost at exit, no point-in-time recovery).
+    /// </summary>
+    public static DurableObjectsBuilder UseAkkaObjects(this DurableObjectsBuilder builder, ObjectJournal? journal = null)
+    {
+        var services = builder.Services;
+        services.Configure<DurableObjectsOptions>(o => o.Engine = ObjectEngine.Akka);
+        services.AddSingleton<ShardedObjects>();
+
+        // Akka's hosted service must start before the runtime's and stop after it (the runtime drains its events
+        // first), so the runtime's moves behind it.
+        var runtimeService = services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DurableObjectsHostedService));
+        services.Remove(runtimeService);
+        services.AddAkka(ActorSystemName, (akka, sp) =>
+        {
+            var options = sp.GetRequiredService<IOptions<DurableObjectsOptions>>().Value;
+            akka.ConfigureLoggers(loggers =>
+                {
+                    loggers.ClearLoggers();
+                    loggers.AddLoggerFactory();
+                })
+                .WithRemoting("127.0.0.1", 0)
+                .WithClustering()
+                .WithCustomSerializer("durable", [typeof(BatchCommitted), typeof(ObjectSnapshot)], system => new DurableSerializer(system))
+                .AddHocon("""
+                    akka.cluster.sharding.state-store-mode = ddata
+                    akka.cluster.sharding.remember-entities = off
+                    akka.cluster.min-nr-of-members = 1
+                    akka.coordinated-shutdown.exit-clr = off
+                    akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                    """, HoconAddMode.Prepend);
+            journal?.Configure(akka, sp);
+            akka.WithActors(async (system, _) =>
+            {
+                var cluster = Akka.Cluster.Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+                await sp.GetRequiredService<ShardedObjects>().StartAsync(
+                    system, sp.GetRequiredService<ObjectRuntime>(), journal?.ReadJournalPluginId, options.IdleTimeout);
+            });
+        });
+        services.Add(runtimeService);
+        return builder;
+    }
+}
+
+/// <summary>The journal plugin objects persist through on the Akka engine.</summary>
+public sealed class ObjectJournal
+{
+    private readonly Action<AkkaConfigurationBuilder, IServiceProvider> _configure;
+
+    private ObjectJournal(Action<AkkaConfigurationBuilder, IServiceProvider> configure, string? readJournalPluginId)
+    {
+        _configure = configure;
+        ReadJournalPluginId = readJournalPluginId;
+    }
+
+    /// <summary>The read journal that point-in-time recovery reads history through; null: the plugin has none.</summary>
+    public string? ReadJournalPluginId { get; }
+
+    /// <summary>Durable's plugin on one SQLite file (the path is resolved when the host starts).</summary>
+    public static ObjectJournal Sqlite(Func<IServiceProvider, string> path) =>
+        new((akka, sp) => akka.WithDurableSqlitePersistence(path(sp)), DurablePersistence.SqliteReadJournalPluginId);
+
+    /// <summary>Durable's plugin on PostgreSQL (the connection string is resolved when the host starts).</summary>
+    public static ObjectJournal Postgres(Func<IServiceProvider, string> connectionString) =>
+        new((akka, sp) => akka.WithDurablePostgresPersistence(connectionString(sp)), DurablePersistence.PostgresReadJournalPluginId);
+
+    /// <summary>Any other plugin set up by <paramref name="configure"/> (Akka.Persistence.Sql, Akka.Persistence.TestKit's).</summary>
+    public static ObjectJournal Custom(Action<AkkaConfigurationBuilder, IServiceProvider> configure, string? readJournalPluginId = null) =>
+        new(configure, readJournalPluginId);
+
+    internal void Configure(AkkaConfigurationBuilder akka, IServiceProvider services) => _configure(akka, services);
+}

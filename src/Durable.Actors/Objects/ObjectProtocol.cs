@@ -1,0 +1,27 @@
+namespace Durable.Objects;
+
+/// <summary>
+/// The messages an <see cref="ObjectActor"/> takes besides the object's events (fetches, alarms, socket and channel
+/// events, which arrive as <c>ObjectEvent</c>s through the namespace's shard region).
+/// </summary>
+internal static class ObjectProtocol
+{
+    /// <summary>
+    /// Sharding's stop message (idle passivation, handoff, shutdown): the object stops once its in-flight events and
+    /// writes have finished; until then the shard buffers the object's new messages.
+    /// </summary>
+    public sealed record Stop
+    {
+        public static readonly Stop Instance = new();
+
+        private Stop()
+        {
+        }
+    }
+
+    /// <summary>An await inside the object's code resumed: run the continuation in the object's turn.</summary>
+    public sealed record Continue(SendOrPostCallback Callback, object? State);
+
+    /// <summary>The object was reset: restart the actor, which recovers a fresh instance from the journal.</summary>
+    public sealed record Restart(DurableObjectException Reason);
+}

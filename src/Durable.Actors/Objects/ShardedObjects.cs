@@ -1,0 +1,120 @@
+using System.Collections.Frozen;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence.Query;
+using Akka.Streams;
+using Durable.Internal;
+using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace Durable.Objects;
+
+/// <summary>
+/// The node's objects on Akka.NET: one shard region per namespace, whose entities are <see cref="ObjectActor"/>s.
+/// Events reach an object only through its namespace's region, so sharding decides where (and that only once) the
+/// object lives. An event that died in a stopped object's mailbox (its write failed, or its recovery did) is sent
+/// through the region again, to the object's next incarnation, a bounded number of times.
+/// </summary>
+internal sealed partial class ShardedObjects
+{
+    private const int MaxRedispatches = 3;
+
+    private FrozenDictionary<string, IActorRef> _regions = FrozenDictionary<string, IActorRef>.Empty;
+    private ActorSystem? _system;
+    private ObjectRuntime? _runtime;
+
+    public ActorSystem System => _system ?? throw new InvalidOperationException("The object engine has not started.");
+
+    public IMaterializer Materializer { get; private set; } = null!;
+
+    /// <summary>The journal plugin's read journal (history for point-in-time recovery), when it has one.</summary>
+    public ICurrentEventsByPersistenceIdQuery? ReadJournal { get; private set; }
+
+    /// <summary>This node is Up in its cluster (a cluster of one on a single node).</summary>
+    public bool IsUp => _system is { } system && Cluster.Get(system).SelfMember.Status == MemberStatus.Up;
+
+    public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
+
+    /// <summary>Completes once this node is Up in its cluster.</summary>
+    public Task WhenUpAsync()
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
+        return up.Task;
+    }
+
+    /// <summary>Starts the regions; the read journal is the one of the journal plugin in use.</summary>
+    public async Task StartAsync(ActorSystem system, ObjectRuntime runtime, string? readJournalPluginId, TimeSpan idleTimeout)
+    {
+        _system = system;
+        _runtime = runtime;
+        Materializer = system.Materializer();
+        if (readJournalPluginId is not null)
+            ReadJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(readJournalPluginId);
+        var sharding = ClusterSharding.Get(system);
+        var settings = ClusterShardingSettings.Create(system).WithPassivateIdleAfter(idleTimeout);
+        var regions = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
+        foreach (var registration in runtime.Options.Namespaces.Values)
+        {
+            regions[registration.Name] = await sharding.StartAsync(
+                typeName: registration.Name,
+                entityPropsFactory: entityId => ObjectActor.Props(runtime, registration, entityId),
+                settings: settings,
+                messageExtractor: new ObjectMessageExtractor(runtime.Options.Shards),
+                allocationStrategy: ShardAllocationStrategy.LeastShardAllocationStrategy(settings.TuningParameters.LeastShardAllocationAbsoluteLimit, settings.TuningParameters.LeastShardAllocationRelativeLimit),
+                handOffStopMessage: ObjectProtocol.Stop.Instance);
+        }
+        _regions = regions.ToFrozenDictionary(StringComparer.Ordinal);
+        var listener = system.ActorOf(Props.Create(() => new LostEventListener(this)), "durable-lost-events");
+        system.EventStream.Subscribe(listener, typeof(DeadLetter));
+    }
+
+    /// <summary>Sends an admitted event to its object through the namespace's region.</summary>
+    public void Deliver(ObjectEvent e) => _regions[e.Target.Namespace].Tell(e, ActorRefs.NoSender);
+
+    private void Redispatch(ObjectEvent e)
+    {
+        var runtime = _runtime!;
+        if (e.IsCompleted)
+        {
+            runtime.EventFinished(e);
+            return;
+        }
+        if (++e.Redispatches > MaxRedispatches || runtime.IsStopping)
+        {
+            Log.EventLost(runtime.Logger, e.Target, e.Describe());
+            e.TryFail(new DurableObjectResetException(
+                $"Object {e.Target} was reset {MaxRedispatches} times before it could take this {e.Describe()}.", null, e.Target));
+            runtime.EventFinished(e);
+            return;
+        }
+        Log.EventRedispatched(runtime.Logger, e.Target, e.Describe());
+        Deliver(e);
+    }
+
+    /// <summary>Hears of events that died in the mailbox or stash of an object that stopped.</summary>
+    private sealed class LostEventListener(ShardedObjects engine) : ReceiveActor
+    {
+        protected override void PreStart() => Receive<DeadLetter>(dead =>
+        {
+            if (dead.Message is ObjectEvent e) engine.Redispatch(e);
+        });
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogEventIds.EventRedispatched, LogLevel.Debug, "Object {ObjectId}: {Event} reached a stopped incarnation; sent again")]
+        public static partial void EventRedispatched(ILogger logger, DurableObjectId objectId, string @event);
+
+        [LoggerMessage(LogEventIds.EventLost, LogLevel.Warning, "Object {ObjectId}: {Event} could not be delivered; failed")]
+        public static partial void EventLost(ILogger logger, DurableObjectId objectId, string @event);
+    }
+}
+
+/// <summary>Entity id = the object's 64-hex id; shard = a stable hash of it over the configured number of shards.</summary>
+internal sealed class ObjectMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
+{
+    public override string? EntityId(object message) => message is ObjectEvent e ? e.Target.ToString() : null;
+}
