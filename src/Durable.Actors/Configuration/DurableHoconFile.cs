@@ -57,6 +57,7 @@ public sealed partial class DurableHoconFile
         ArgumentNullException.ThrowIfNull(text);
         var files = new List<string> { name };
         var root = ParseRoot(text, name, directory, files, [name]);
+        RefuseCycles(root.Value, new HashSet<HoconValue>(ReferenceEqualityComparer.Instance), name);
         return new DurableHoconFile(name, new Config(root), files);
     }
 
@@ -120,6 +121,34 @@ public sealed partial class DurableHoconFile
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// Akka's parser resolves <c>a = ${a}</c> (even after an earlier <c>a = 1</c>) and <c>a { b = ${a} }</c> to a value
+    /// that contains itself; reading one overflows the stack and kills the process, so cycles are refused here.
+    /// </summary>
+    private static void RefuseCycles(HoconValue value, HashSet<HoconValue> enclosing, string name)
+    {
+        if (!enclosing.Add(value)) return;
+        foreach (var element in value.Values)
+        {
+            switch (element)
+            {
+                case HoconSubstitution { ResolvedValue: { } target } substitution:
+                    if (enclosing.Contains(target))
+                        throw new DurableHoconException(name, null, $"${{{substitution.Path}}} refers to a value that contains it, which Akka's parser cannot resolve");
+                    RefuseCycles(target, enclosing, name);
+                    break;
+                case HoconObject obj:
+                    foreach (var child in obj.Items.Values) RefuseCycles(child, enclosing, name);
+                    break;
+                case HoconArray array:
+                    foreach (var item in array) RefuseCycles(item, enclosing, name);
+                    break;
+            }
+        }
+
+        enclosing.Remove(value);
     }
 
     private static HoconRoot Include(string include, string from, string directory, List<string> files, string[] chain)

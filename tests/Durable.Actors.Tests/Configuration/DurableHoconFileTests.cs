@@ -183,6 +183,20 @@ public sealed class DurableHoconFileTests : IDisposable
         Assert.Equal($"{included}: Unknown escape code: q", error.Message);
     }
 
+    [Theory]
+    [InlineData("a = ${a}", "a")]
+    [InlineData("a = 1\na = ${a}", "a")]
+    [InlineData("a { b = ${a} }", "a")]
+    [InlineData("x = ${y}\ny = ${x}", "x")]
+    public void A_substitution_cycle_fails_instead_of_overflowing_the_stack(string text, string path)
+    {
+        var file = Write("node.conf", text);
+
+        var error = Assert.Throws<DurableHoconException>(() => DurableHoconFile.Load(file));
+
+        Assert.Equal($"{file}: ${{{path}}} refers to a value that contains it, which Akka's parser cannot resolve", error.Message);
+    }
+
     [Fact]
     public void Keys_differing_only_in_case_fail_instead_of_one_silently_winning()
     {
