@@ -106,10 +106,13 @@ public sealed partial class DurableHoconFile
     private static HoconRoot ParseRoot(string text, string name, string directory, List<string> files, string[] chain)
     {
         var rewritten = SubstituteEnvironment(text, name);
+        // Akka's parser stops without a word at a '}' that closes nothing and accepts a '{' never closed: a key written
+        // after the last line must come out at the top level, or the file was not read to its end as the user meant.
+        var endOfFile = "durable-end-of-file-" + Guid.NewGuid().ToString("N");
         HoconRoot root;
         try
         {
-            root = Parser.Parse(rewritten, include => Include(include, name, directory, files, chain));
+            root = Parser.Parse($"{rewritten}\n{endOfFile} = 0\n", include => Include(include, name, directory, files, chain));
         }
         catch (DurableHoconException)
         {
@@ -118,6 +121,13 @@ public sealed partial class DurableHoconFile
         catch (Exception error) when (error is FormatException or ConfigurationException or ArgumentException or InvalidOperationException)
         {
             throw new DurableHoconException(name, Position(rewritten, error.Message), FirstLine(error.Message));
+        }
+
+        if (!root.Value.GetObject().Items.Remove(endOfFile))
+        {
+            throw new DurableHoconException(name, null, ParentOf(root.Value.GetObject(), endOfFile, null) is { } open
+                ? $"the '{{' of {open} is not closed by the end of the file"
+                : "Akka's parser stopped before the end of the file, at a '}' that closes no '{'");
         }
 
         return root;
@@ -149,6 +159,22 @@ public sealed partial class DurableHoconFile
         }
 
         enclosing.Remove(value);
+    }
+
+    /// <summary>The path of the object holding <paramref name="key"/>, through objects written in place only.</summary>
+    private static string? ParentOf(HoconObject obj, string key, string? path)
+    {
+        foreach (var (child, value) in obj.Items)
+        {
+            if (child == key) return path;
+            var childPath = path is null ? child : path + "." + child;
+            foreach (var nested in value.Values.OfType<HoconObject>())
+            {
+                if (ParentOf(nested, key, childPath) is { } found) return found;
+            }
+        }
+
+        return null;
     }
 
     private static HoconRoot Include(string include, string from, string directory, List<string> files, string[] chain)

@@ -163,6 +163,26 @@ public sealed class DurableHoconFileTests : IDisposable
     }
 
     [Fact]
+    public void A_brace_that_closes_nothing_fails_instead_of_dropping_the_rest_of_the_file()
+    {
+        var file = Write("node.conf", "a = 1\n}\nDurable.Objects.IdleTimeout = banana\n");
+
+        var error = Assert.Throws<DurableHoconException>(() => DurableHoconFile.Load(file));
+
+        Assert.Equal($"{file}: Akka's parser stopped before the end of the file, at a '}}' that closes no '{{'", error.Message);
+    }
+
+    [Fact]
+    public void A_brace_never_closed_fails_naming_the_object()
+    {
+        var file = Write("node.conf", "Durable {\n  Storage.Provider = memory\n  Objects { IdleTimeout = 70s\n}\n");
+
+        var error = Assert.Throws<DurableHoconException>(() => DurableHoconFile.Load(file));
+
+        Assert.Equal($"{file}: the '{{' of Durable is not closed by the end of the file", error.Message);
+    }
+
+    [Fact]
     public void A_syntax_error_without_a_position_still_names_the_file()
     {
         var file = Write("node.conf", "Durable.Cluster.AdvertisedUrl = http://127.0.0.1:8701\n");
