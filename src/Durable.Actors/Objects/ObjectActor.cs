@@ -66,7 +66,7 @@ internal sealed partial class ObjectActor : PersistentActor
     }
 
     public static Props Props(ObjectRuntime runtime, NamespaceRegistration @namespace, string entityId) =>
-        Akka.Actor.Props.Create(() => new ObjectActor(runtime, @namespace, entityId));
+        Akka.Actor.Props.CreateBy(new ObjectActorProducer(runtime, @namespace, entityId));
 
     public DurableObjectId Id { get; }
 
