@@ -1,4 +1,5 @@
 using Akka.Cluster.Hosting;
+using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using Durable.Hosting;
@@ -20,9 +21,10 @@ public static class DurableObjectsBuilderAkkaExtensions
     /// Hosts every object as a sharded persistent actor: an actor system configured with Akka.Hosting, a cluster of one
     /// on loopback (the code path a cluster uses), one shard region per namespace, Akka's log in
     /// Microsoft.Extensions.Logging. <paramref name="journal"/> chooses the journal plugin; without it, objects journal to
-    /// Akka's in-memory journal (lost at exit, no point-in-time recovery).
+    /// Akka's in-memory journal (lost at exit, no point-in-time recovery). <paramref name="settings"/> (HOCON with an
+    /// <c>akka</c> section, e.g. the node's durable.conf) overrides Akka's settings, ours included.
     /// </summary>
-    public static DurableObjectsBuilder UseAkkaObjects(this DurableObjectsBuilder builder, ObjectJournal? journal = null)
+    public static DurableObjectsBuilder UseAkkaObjects(this DurableObjectsBuilder builder, ObjectJournal? journal = null, Config? settings = null)
     {
         var services = builder.Services;
         services.Configure<DurableObjectsOptions>(o => o.Engine = ObjectEngine.Akka);
@@ -50,6 +52,7 @@ public static class DurableObjectsBuilderAkkaExtensions
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                     """, HoconAddMode.Prepend);
+            if (settings is not null && settings.HasPath("akka")) akka.AddHocon(settings, HoconAddMode.Prepend);
             journal?.Configure(akka, sp);
             akka.WithActors(async (system, _) =>
             {

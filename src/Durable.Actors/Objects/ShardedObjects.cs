@@ -103,9 +103,9 @@ internal sealed partial class ShardedObjects
     }
 
     /// <summary>Hears of events that died in the mailbox or stash of an object that stopped.</summary>
-    private sealed class LostEventListener(ShardedObjects engine) : ReceiveActor
+    private sealed class LostEventListener : ReceiveActor
     {
-        protected override void PreStart() => Receive<DeadLetter>(dead =>
+        public LostEventListener(ShardedObjects engine) => Receive<DeadLetter>(dead =>
         {
             if (dead.Message is ObjectEvent e) engine.Redispatch(e);
         });

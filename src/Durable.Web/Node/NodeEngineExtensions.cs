@@ -24,11 +24,13 @@ public static class NodeEngineExtensions
         }
         var storage = new NodeStorageOptions();
         DurableSettingBinder.Bind(configuration, NodeStorageOptions.SectionName, storage);
-        return builder.UseAkkaObjects(storage.Provider switch
+        var journal = storage.Provider switch
         {
             NodeStorageProvider.Memory => null,
             NodeStorageProvider.Postgres => ObjectJournal.Postgres(sp => sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.ConnectionString),
             _ => ObjectJournal.Sqlite(sp => sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value.Path),
-        });
+        };
+        // The akka { } section of the node's HOCON file (hocon/durable.conf) reaches the actor system as written.
+        return builder.UseAkkaObjects(journal, configuration.GetDurableHoconFile()?.Config);
     }
 }
