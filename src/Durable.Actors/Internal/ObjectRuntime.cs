@@ -47,7 +47,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         Services = services;
         Logger = loggerFactory.CreateLogger("Durable.Runtime");
         Sockets = new SocketRegistry(socketOptions.Value, Options.Json);
-        Metrics = new DurableMetrics(meterFactory, () => _activations.Count, () => Volatile.Read(ref _inFlight), () => Sockets.OpenCount);
+        Metrics = new DurableMetrics(meterFactory, () => ActiveCount, () => Volatile.Read(ref _inFlight), () => Sockets.OpenCount);
         _collector = new ActivationCollector(this);
         _alarms = new AlarmScheduler(this);
     }
@@ -79,7 +79,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public bool IsStopping => _stopping;
 
-    public int ActiveCount => _activations.Count;
+    public int ActiveCount => _objects?.LiveCount ?? _activations.Count;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
