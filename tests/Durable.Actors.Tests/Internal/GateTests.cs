@@ -39,20 +39,29 @@ public class GateTests
         Assert.Equal("1", await write.TextAsync().Within("the write"));
     }
 
-    [Theory, Engines]
-    public async Task Failed_commit_fails_the_caller_and_the_next_event_sees_the_state_before_the_batch(ObjectEngine engine)
+    public static TheoryData<ObjectEngine, bool> EnginesAndRejection => new()
+    {
+        { ObjectEngine.Classic, false }, { ObjectEngine.Classic, true }, { ObjectEngine.Akka, false }, { ObjectEngine.Akka, true },
+    };
+
+    [Theory, MemberData(nameof(EnginesAndRejection))]
+    public async Task Failed_or_rejected_commit_fails_the_caller_and_the_next_event_sees_the_state_before_the_batch(ObjectEngine engine, bool rejected)
     {
         await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "failing");
         Assert.Equal("1", await stub.FetchAsync(Kit.Post("/increment")).TextAsync());
 
-        kit.Journal.FailNextAppend();
-        var error = await Assert.ThrowsAsync<DurableObjectResetException>(() => stub.FetchAsync(Kit.Post("/increment")));
+        if (rejected) kit.Journal.RejectNextAppend();
+        else kit.Journal.FailNextAppend();
+        var error = await Assert.ThrowsAsync<DurableObjectResetException>(() => stub.FetchAsync(Kit.Post("/increment"))).Within("the reset error");
 
+        Assert.Equal("object_reset", error.Code);
         Assert.True(error.IsRetryable);
-        Assert.Contains("Injected append failure", error.Message);
-        Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync());
+        Assert.Contains(rejected ? "Injected append rejection" : "Injected append failure", error.Message);
+        Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync().Within("the read after the failed commit"));
         Assert.Equal(2, kit.Probe().Count("counter.instances"));
+        Assert.Equal("2", await stub.FetchAsync(Kit.Post("/increment")).TextAsync());
+        Assert.Equal(2L, await kit.ReadDurableAsync<long>(stub.Id, "n"));
     }
 
     [Theory, Engines]
