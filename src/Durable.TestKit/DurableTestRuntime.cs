@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using Durable.Hosting;
 using Durable.Internal;
@@ -9,11 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace Durable.TestKit;
 
 /// <summary>
-/// An in-process durable object runtime for specs of objects: a <see cref="VirtualClock"/> that fires idle passivation,
-/// deadlines and alarms only when the test advances it, a fault-injecting in-memory <see cref="TestStorage"/>, and helpers
-/// to call objects and read their durable state.
+/// An in-process durable object runtime for specs of objects: virtual time that fires idle passivation, deadlines and
+/// alarms only when the test advances it (<see cref="VirtualClock"/>, and on the Akka engine Akka's TestScheduler in
+/// lockstep), a fault-injecting journal (<see cref="Journal"/>), and helpers to call objects and read their durable state.
 /// <code>
-/// await using var kit = await DurableTestRuntime.StartAsync(o => o.AddNamespace&lt;Counter&gt;("counter"));
+/// await using var kit = await DurableTestRuntime.StartOnAkkaAsync(o => o.AddNamespace&lt;Counter&gt;("counter"));
 /// var response = await kit.SendAsync("counter", "a", HttpMethod.Post, "/increment");
 /// </code>
 /// </summary>
@@ -22,19 +23,46 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly ObjectRuntime _runtime;
     private readonly IHost? _host;
+    private readonly AkkaSpecEngine? _akka;
+    private readonly MeterListener _meters;
+    private readonly Tally _resets = new();
     private bool _stopped;
 
-    private DurableTestRuntime(ServiceProvider services, VirtualClock clock, IDurableStorageProvider storage, IHost? host = null)
+    private DurableTestRuntime(ServiceProvider services, VirtualClock clock, IDurableStorageProvider storage, IHost? host = null, AkkaSpecEngine? akka = null)
     {
         _host = host;
+        _akka = akka;
         _services = services;
         _runtime = services.GetRequiredService<ObjectRuntime>();
         Clock = clock;
         StorageProvider = storage;
         Namespaces = services.GetRequiredService<DurableObjectNamespaces>();
+        // Resets, as the runtime's own metric counts them (this runtime's meters only).
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        _meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, meterFactory) && instrument.Name == "durable.resets")
+                    listener.EnableMeasurementEvents(instrument);
+            },
+        };
+        _meters.SetMeasurementEventCallback<long>((_, value, _, _) => _resets.Add(value));
+        _meters.Start();
     }
 
     public VirtualClock Clock { get; }
+
+    /// <summary>Which engine runs the objects.</summary>
+    public ObjectEngine Engine => _akka is null ? ObjectEngine.Classic : ObjectEngine.Akka;
+
+    /// <summary>
+    /// The journal's faults and counters: make the next write fail or be rejected, hold writes or loads, wait for them.
+    /// Present on the classic engine's <see cref="TestStorage"/> and on the Akka engine's default (test) journal.
+    /// </summary>
+    public JournalFaults Journal => _akka is null
+        ? (StorageProvider as TestStorage)?.Faults ?? throw new InvalidOperationException($"This runtime stores in {StorageProvider.GetType().Name}, which injects no faults.")
+        : _akka.Faults ?? throw new InvalidOperationException("This runtime journals to a plugin of its own, which injects no faults.");
 
     /// <summary>The storage provider in use (a <see cref="TestStorage"/> unless the test passed another).</summary>
     public IDurableStorageProvider StorageProvider { get; }
@@ -74,12 +102,14 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts a runtime whose objects are sharded persistent actors on Akka.NET (a cluster of one on loopback),
-    /// journaling through <paramref name="journal"/>; returns once the node is Up.
+    /// Starts a runtime whose objects are sharded persistent actors on Akka.NET (a cluster of one on loopback) under
+    /// virtual time: Akka's TestScheduler moves only with <see cref="AdvanceAsync"/>. Objects journal to
+    /// Akka.Persistence.TestKit's journal and snapshot store (in memory, faults through <see cref="Journal"/>), or to
+    /// <paramref name="journal"/>. Returns once the node is Up and its shard regions are registered.
     /// </summary>
     public static async Task<DurableTestRuntime> StartOnAkkaAsync(
         Action<DurableObjectsOptions> configure,
-        ObjectJournal journal,
+        ObjectJournal? journal = null,
         Action<IServiceCollection>? services = null,
         VirtualClock? clock = null)
     {
@@ -87,14 +117,31 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        builder.Services.AddDurableObjects(configure).UseAkkaObjects(journal);
+        builder.Services.AddDurableObjects(configure).UseAkkaObjects(AkkaSpecEngine.Configure(journal, out var faults));
         services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
-        var kit = new DurableTestRuntime((ServiceProvider)host.Services, clock, host.Services.GetRequiredService<IDurableStorageProvider>(), host);
-        await kit._runtime.Objects!.WhenUpAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return kit;
+        try
+        {
+            var akka = await AkkaSpecEngine.StartAsync(host.Services, faults);
+            return new DurableTestRuntime((ServiceProvider)host.Services, clock, host.Services.GetRequiredService<IDurableStorageProvider>(), host, akka);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Starts a runtime on <paramref name="engine"/> (the classic one with a <see cref="TestStorage"/>, Akka's
+    /// with the test journal), so one spec can run on both.</summary>
+    public static Task<DurableTestRuntime> StartAsync(
+        ObjectEngine engine,
+        Action<DurableObjectsOptions> configure,
+        Action<IServiceCollection>? services = null,
+        VirtualClock? clock = null) => engine == ObjectEngine.Akka
+        ? StartOnAkkaAsync(configure, services: services, clock: clock)
+        : StartAsync(configure, services, clock: clock);
 
     public DurableObjectNamespace Namespace(string name) => Namespaces.Get(name);
 
@@ -131,28 +178,56 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     public async Task AdvanceAsync(TimeSpan by)
     {
         Clock.Advance(by);
+        _akka?.Advance(by);
         // What fired may arm timers that are already due (a retry scheduled from a completion that ran after the
         // clock moved on); fire those too, at the current time, until nothing is due.
         for (var round = 0; round < 1000; round++)
         {
             await _runtime.Collector.WhenSweepsDoneAsync();
             await _runtime.Alarms.WhenIdleAsync();
+            if (_akka is not null)
+            {
+                await _akka.SettleAsync();
+                _akka.Advance(TimeSpan.Zero);
+                await _akka.SettleAsync();
+            }
             if (!Clock.HasDueTimers) return;
             Clock.Advance(TimeSpan.Zero);
         }
         throw new InvalidOperationException("Timers kept coming due after 1,000 rounds at one virtual instant.");
     }
 
+    /// <summary>How many times an object was reset (a failed commit, a crash, a failed critical section) on this runtime.</summary>
+    public long ResetCount => _resets.Value;
+
+    /// <summary>Completes once objects were reset <paramref name="count"/> times in all on this runtime.</summary>
+    public Task WaitForResetsAsync(int count) => _resets.WhenAtLeast(count);
+
     /// <summary>How many objects have an alarm scheduled (retries included) on this runtime.</summary>
     public int ScheduledAlarmCount => _runtime.Alarms.Count;
 
-    /// <summary>True when the object has a live activation on this runtime.</summary>
-    public bool IsActive(DurableObjectId id) => _runtime.FindActivation(id) is { Status: ActivationStatus.Active or ActivationStatus.Loading };
+    /// <summary>True when the object has a live activation (on the Akka engine: a running actor) on this runtime.</summary>
+    public bool IsActive(DurableObjectId id) => _akka is null
+        ? _runtime.FindActivation(id) is { Status: ActivationStatus.Active or ActivationStatus.Loading }
+        : _runtime.Objects!.IsLive(id);
 
-    /// <summary>The object's durable (committed) value of <paramref name="key"/>, read from the store, not the cache.</summary>
+    /// <summary>The object's committed journal events, in order, read from the journal.</summary>
+    public async Task<IReadOnlyList<JournalEvent>> ReadJournalAsync(DurableObjectId id) => _akka is null
+        ? Storage.GetJournal(id)
+        : await _akka.ReadJournalAsync(id);
+
+    private async Task<ObjectData> ReadDurableDataAsync(DurableObjectId id)
+    {
+        if (_akka is null) return await StorageProvider.LoadAsync(ObjectKey.For(id), CancellationToken.None);
+        var data = new ObjectData(ObjectKey.For(id));
+        foreach (var e in await _akka.ReadJournalAsync(id)) data.Apply(e);
+        return data;
+    }
+
+    /// <summary>The object's durable (committed) value of <paramref name="key"/>, read from the journal, not the cache.</summary>
     public async Task<T?> ReadDurableAsync<T>(DurableObjectId id, string key)
     {
-        var data = await StorageProvider.LoadAsync(ObjectKey.For(id), CancellationToken.None);
+        var data = await ReadDurableDataAsync(id);
         if (!data.Entries.TryGet(key, out var value)) return default;
         return value.Kind == StoredValueKind.Bytes
             ? (T)(object)value.Data
@@ -162,7 +237,7 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     /// <summary>The object's durable keys in order.</summary>
     public async Task<IReadOnlyList<string>> ReadDurableKeysAsync(DurableObjectId id)
     {
-        var data = await StorageProvider.LoadAsync(ObjectKey.For(id), CancellationToken.None);
+        var data = await ReadDurableDataAsync(id);
         return data.Entries.Entries().Select(e => e.Key).ToList();
     }
 
@@ -171,13 +246,18 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     {
         if (_stopped) return;
         _stopped = true;
-        if (_host is null) await _runtime.StopAsync(CancellationToken.None);
-        else await _host.StopAsync();
+        // The runtime drains first, with time standing still; then the host stops Akka, whose shutdown steps (handoff,
+        // leaving the cluster) wait on Akka timers.
+        await _runtime.StopAsync(CancellationToken.None);
+        if (_host is null) return;
+        if (_akka is null) await _host.StopAsync();
+        else await _akka.RunWithTimeMovingAsync(() => _host.StopAsync());
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        _meters.Dispose();
         await _runtime.DisposeAsync();
         if (_host is not null) _host.Dispose();
         else await _services.DisposeAsync();

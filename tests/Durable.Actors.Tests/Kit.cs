@@ -1,8 +1,10 @@
+using System.Reflection;
 using Durable.Actors.Tests.Objects;
 using Durable.Hosting;
 using Durable.Storage;
 using Durable.TestKit;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Sdk;
 
 namespace Durable.Actors.Tests;
 
@@ -22,6 +24,21 @@ internal static class Kit
             TestNamespaces.AddProbe(s);
             services?.Invoke(s);
         }, storage, clock);
+
+    /// <summary>A runtime with the test objects on <paramref name="engine"/>.</summary>
+    public static Task<DurableTestRuntime> StartAsync(
+        ObjectEngine engine,
+        Action<DurableObjectsOptions>? tune = null,
+        Action<IServiceCollection>? services = null) =>
+        DurableTestRuntime.StartAsync(engine, o =>
+        {
+            TestNamespaces.AddAll(o);
+            tune?.Invoke(o);
+        }, s =>
+        {
+            TestNamespaces.AddProbe(s);
+            services?.Invoke(s);
+        });
 
     public static Probe Probe(this DurableTestRuntime kit) => kit.Services.GetRequiredService<Probe>();
 
@@ -59,4 +76,12 @@ internal static class Kit
             throw new TimeoutException($"Timed out after {seconds} s waiting for: {phase}");
         }
     }
+}
+
+/// <summary>Runs a theory once on each engine: the classic runtime and Akka.NET.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class EnginesAttribute : DataAttribute
+{
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) =>
+        [[ObjectEngine.Classic], [ObjectEngine.Akka]];
 }

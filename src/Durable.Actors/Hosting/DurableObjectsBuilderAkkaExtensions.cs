@@ -7,7 +7,6 @@ using Durable.Internal;
 using Durable.Objects;
 using Durable.Persistence;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -36,7 +35,6 @@ public static class DurableObjectsBuilderAkkaExtensions
         services.Remove(runtimeService);
         services.AddAkka(ActorSystemName, (akka, sp) =>
         {
-            var options = sp.GetRequiredService<IOptions<DurableObjectsOptions>>().Value;
             akka.ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();
@@ -59,7 +57,7 @@ public static class DurableObjectsBuilderAkkaExtensions
                 var cluster = Akka.Cluster.Cluster.Get(system);
                 cluster.Join(cluster.SelfAddress);
                 await sp.GetRequiredService<ShardedObjects>().StartAsync(
-                    system, sp.GetRequiredService<ObjectRuntime>(), journal?.ReadJournalPluginId, options.IdleTimeout);
+                    system, sp.GetRequiredService<ObjectRuntime>(), journal?.ReadJournalPluginId);
             });
         });
         services.Add(runtimeService);

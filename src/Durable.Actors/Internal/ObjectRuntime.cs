@@ -79,19 +79,10 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public bool IsStopping => _stopping;
 
-    public int ActiveCount => _activations.Count + Volatile.Read(ref _actorsActive);
-
-    private int _actorsActive;
-
-    /// <summary>An object actor made its instance (Akka engine).</summary>
-    internal void ActorActivated() => Interlocked.Increment(ref _actorsActive);
-
-    /// <summary>An object actor that had made its instance stopped or restarted (Akka engine).</summary>
-    internal void ActorStopped() => Interlocked.Decrement(ref _actorsActive);
+    public int ActiveCount => _objects?.LiveCount ?? _activations.Count;
 
     /// <summary>True when the object has a live activation (classic) or actor (Akka) on this node.</summary>
-    public async ValueTask<bool> IsActiveAsync(DurableObjectId id) =>
-        _objects is { } objects ? await objects.IsActiveAsync(id) : _activations.ContainsKey(id);
+    public bool IsActive(DurableObjectId id) => _objects?.IsLive(id) ?? _activations.ContainsKey(id);
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

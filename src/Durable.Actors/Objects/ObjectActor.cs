@@ -20,8 +20,9 @@ namespace Durable.Objects;
 /// <see cref="BatchCommitted"/> event with <c>PersistAsync</c> when the turn ends; responses, socket frames and
 /// broadcasts made after a write are held until the journal confirms it. A failed or rejected write resets the object:
 /// held outputs fail with <see cref="DurableObjectResetException"/>, and a fresh instance recovers from the journal.</item>
-/// <item><b>Passivation and handoff</b> (sharding's stop message) stop the actor only once its events, writes and
-/// <c>WaitUntil</c> tasks have finished; the shard buffers the object's messages meanwhile.</item>
+/// <item><b>Passivation and handoff.</b> An object with no event for <c>IdleTimeout</c> (a timer on the actor system's
+/// scheduler) asks its shard to passivate it. Sharding's stop message (passivation, handoff) stops the actor only once
+/// its events, writes and <c>WaitUntil</c> tasks have finished; the shard buffers the object's messages meanwhile.</item>
 /// <item><b>Bounds.</b> More than <c>MaxQueuedEventsPerObject</c> events taken and unfinished → <see cref="OverloadedException"/>.
 /// An event whose caller gave up (its deadline passed) before it started is dropped unstarted.</item>
 /// <item><b>Failures.</b> An exception outside a fetch (alarm, socket, channel handler, or code outside any event)
@@ -30,7 +31,7 @@ namespace Durable.Objects;
 /// next event tries again.</item>
 /// </list>
 /// </summary>
-internal sealed partial class ObjectActor : PersistentActor
+internal sealed partial class ObjectActor : PersistentActor, IWithTimers
 {
     private readonly ObjectRuntime _runtime;
     private readonly NamespaceRegistration _namespace;
@@ -58,7 +59,7 @@ internal sealed partial class ObjectActor : PersistentActor
         _runtime = runtime;
         _namespace = @namespace;
         Id = runtime.Ids.Parse(@namespace.Name, entityId);
-        PersistenceId = $"{@namespace.Name}/{Id}";
+        PersistenceId = PersistenceIdOf(Id);
         _data = new ObjectData(ObjectKey.For(Id));
         _turns = new Turns(this);
         _self = Self;
@@ -71,6 +72,17 @@ internal sealed partial class ObjectActor : PersistentActor
     public DurableObjectId Id { get; }
 
     public override string PersistenceId { get; }
+
+    /// <summary>The journal's name for the object's events: <c>{namespace}/{id}</c>.</summary>
+    public static string PersistenceIdOf(DurableObjectId id) => $"{id.Namespace}/{id}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        _runtime.Objects?.Started(Id, Self);
+        base.PreStart();
+    }
 
     protected override bool ReceiveRecover(object message)
     {
@@ -98,7 +110,12 @@ internal sealed partial class ObjectActor : PersistentActor
         switch (message)
         {
             case ObjectEvent e:
+                // Idle passivation counts from the last event, on Akka's scheduler (virtual in specs).
+                Timers.StartSingleTimer(ObjectProtocol.Idle.Instance, ObjectProtocol.Idle.Instance, _runtime.Options.IdleTimeout);
                 InTurn(() => Admit(e));
+                return true;
+            case ObjectProtocol.Idle:
+                if (!_stopRequested) Context.Parent.Tell(new Passivate(ObjectProtocol.Stop.Instance));
                 return true;
             case ObjectProtocol.Continue c:
                 // The continuations of a reset instance are abandoned: it can no longer touch storage or answer.
@@ -141,7 +158,6 @@ internal sealed partial class ObjectActor : PersistentActor
             return;
         }
         _runtime.Metrics.Activated();
-        _runtime.ActorActivated();
         ObjectLog.Activated(_runtime.Logger, Id, LastSequenceNr);
     }
 
@@ -326,11 +342,8 @@ internal sealed partial class ObjectActor : PersistentActor
 
     protected override void PostStop()
     {
-        if (_instance is not null)
-        {
-            _runtime.ActorStopped();
-            if (_broken is null) _runtime.Metrics.Passivated();
-        }
+        _runtime.Objects?.Stopped(Id, Self);
+        if (_instance is not null && _broken is null) _runtime.Metrics.Passivated();
         ObjectLog.Stopped(_runtime.Logger, Id);
         base.PostStop();
     }

@@ -19,6 +19,19 @@ internal static class ObjectProtocol
         }
     }
 
+    /// <summary>
+    /// The object received no event for <c>IdleTimeout</c>: it asks its shard to passivate it (the shard then sends
+    /// <see cref="Stop"/> and buffers the object's messages until it has stopped).
+    /// </summary>
+    public sealed record Idle
+    {
+        public static readonly Idle Instance = new();
+
+        private Idle()
+        {
+        }
+    }
+
     /// <summary>An await inside the object's code resumed: run the continuation in the object's turn.</summary>
     public sealed record Continue(SendOrPostCallback Callback, object? State);
 

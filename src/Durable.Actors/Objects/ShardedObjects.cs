@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Akka.Actor;
 using Akka.Cluster;
@@ -21,6 +22,7 @@ internal sealed partial class ShardedObjects
 {
     private const int MaxRedispatches = 3;
 
+    private readonly ConcurrentDictionary<DurableObjectId, IActorRef> _live = new();
     private FrozenDictionary<string, IActorRef> _regions = FrozenDictionary<string, IActorRef>.Empty;
     private ActorSystem? _system;
     private ObjectRuntime? _runtime;
@@ -37,6 +39,18 @@ internal sealed partial class ShardedObjects
 
     public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
 
+    /// <summary>How many objects have a running actor on this node.</summary>
+    public int LiveCount => _live.Count;
+
+    /// <summary>The objects' actors running on this node.</summary>
+    public ICollection<IActorRef> LiveActors => _live.Values;
+
+    public bool IsLive(DurableObjectId id) => _live.ContainsKey(id);
+
+    internal void Started(DurableObjectId id, IActorRef actor) => _live[id] = actor;
+
+    internal void Stopped(DurableObjectId id, IActorRef actor) => _live.TryRemove(new KeyValuePair<DurableObjectId, IActorRef>(id, actor));
+
     /// <summary>Completes once this node is Up in its cluster.</summary>
     public Task WhenUpAsync()
     {
@@ -46,7 +60,7 @@ internal sealed partial class ShardedObjects
     }
 
     /// <summary>Starts the regions; the read journal is the one of the journal plugin in use.</summary>
-    public async Task StartAsync(ActorSystem system, ObjectRuntime runtime, string? readJournalPluginId, TimeSpan idleTimeout)
+    public async Task StartAsync(ActorSystem system, ObjectRuntime runtime, string? readJournalPluginId)
     {
         _system = system;
         _runtime = runtime;
@@ -54,7 +68,9 @@ internal sealed partial class ShardedObjects
         if (readJournalPluginId is not null)
             ReadJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(readJournalPluginId);
         var sharding = ClusterSharding.Get(system);
-        var settings = ClusterShardingSettings.Create(system).WithPassivateIdleAfter(idleTimeout);
+        // Objects passivate themselves (ObjectProtocol.Idle on the actor system's scheduler): sharding's own idle check
+        // reads the wall clock, which a spec's virtual time cannot move.
+        var settings = ClusterShardingSettings.Create(system).WithPassivateIdleAfter(TimeSpan.Zero);
         var regions = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
         foreach (var registration in runtime.Options.Namespaces.Values)
         {
@@ -69,14 +85,6 @@ internal sealed partial class ShardedObjects
         _regions = regions.ToFrozenDictionary(StringComparer.Ordinal);
         var listener = system.ActorOf(Props.Create(() => new LostEventListener(this)), "durable-lost-events");
         system.EventStream.Subscribe(listener, typeof(DeadLetter));
-    }
-
-    /// <summary>True when the object has a live actor now (asks its region for its shards' entities).</summary>
-    public async Task<bool> IsActiveAsync(DurableObjectId id)
-    {
-        var state = await _regions[id.Namespace].Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(10));
-        var entity = id.ToString();
-        return state.Shards.Any(shard => shard.EntityIds.Contains(entity));
     }
 
     /// <summary>Sends an admitted event to its object through the namespace's region.</summary>
@@ -105,6 +113,7 @@ internal sealed partial class ShardedObjects
     /// <summary>Hears of events that died in the mailbox or stash of an object that stopped.</summary>
     private sealed class LostEventListener : ReceiveActor
     {
+        // Handlers are declared in the constructor: a ReceiveActor refuses them later (PreStart would fail the actor).
         public LostEventListener(ShardedObjects engine) => Receive<DeadLetter>(dead =>
         {
             if (dead.Message is ObjectEvent e) engine.Redispatch(e);

@@ -1,33 +1,34 @@
+using Durable.Hosting;
 namespace Durable.Actors.Tests.Internal;
 
 public class GateTests
 {
-    [Fact]
-    public async Task Response_is_held_until_its_writes_are_durable()
+    [Theory, Engines]
+    public async Task Response_is_held_until_its_writes_are_durable(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "held");
         await stub.FetchAsync(Kit.Get("/")).TextAsync();
 
-        var hold = kit.Storage.HoldAppends();
+        var hold = kit.Journal.HoldAppends();
         var response = stub.FetchAsync(Kit.Post("/increment"));
-        await kit.Storage.WaitForAppendsAsync(1).Within("the increment's append to reach storage");
+        await kit.Journal.WaitForAppendsAsync(1).Within("the increment's append to reach storage");
 
         Assert.False(response.IsCompleted, "the response left before its write was durable");
         hold.Release();
         Assert.Equal("1", await response.TextAsync().Within("the response after the append completed"));
     }
 
-    [Fact]
-    public async Task A_read_only_event_waits_behind_writes_made_before_it()
+    [Theory, Engines]
+    public async Task A_read_only_event_waits_behind_writes_made_before_it(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "reader");
         await stub.FetchAsync(Kit.Get("/")).TextAsync();
 
-        var hold = kit.Storage.HoldAppends();
+        var hold = kit.Journal.HoldAppends();
         var write = stub.FetchAsync(Kit.Post("/increment"));
-        await kit.Storage.WaitForAppendsAsync(1).Within("the write's append");
+        await kit.Journal.WaitForAppendsAsync(1).Within("the write's append");
         var read = stub.FetchAsync(Kit.Get("/"));
 
         // The read saw the new value in the cache, so it must not be answered before that value is durable.
@@ -38,43 +39,52 @@ public class GateTests
         Assert.Equal("1", await write.TextAsync().Within("the write"));
     }
 
-    [Fact]
-    public async Task Failed_commit_fails_the_caller_and_the_next_event_sees_the_state_before_the_batch()
+    public static TheoryData<ObjectEngine, bool> EnginesAndRejection => new()
     {
-        await using var kit = await Kit.StartAsync();
+        { ObjectEngine.Classic, false }, { ObjectEngine.Classic, true }, { ObjectEngine.Akka, false }, { ObjectEngine.Akka, true },
+    };
+
+    [Theory, MemberData(nameof(EnginesAndRejection))]
+    public async Task Failed_or_rejected_commit_fails_the_caller_and_the_next_event_sees_the_state_before_the_batch(ObjectEngine engine, bool rejected)
+    {
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "failing");
         Assert.Equal("1", await stub.FetchAsync(Kit.Post("/increment")).TextAsync());
 
-        kit.Storage.FailNextAppend();
-        var error = await Assert.ThrowsAsync<DurableObjectResetException>(() => stub.FetchAsync(Kit.Post("/increment")));
+        if (rejected) kit.Journal.RejectNextAppend();
+        else kit.Journal.FailNextAppend();
+        var error = await Assert.ThrowsAsync<DurableObjectResetException>(() => stub.FetchAsync(Kit.Post("/increment"))).Within("the reset error");
 
+        Assert.Equal("object_reset", error.Code);
         Assert.True(error.IsRetryable);
-        Assert.Contains("Injected append failure", error.Message);
-        Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync());
+        Assert.Contains(rejected ? "Injected append rejection" : "Injected append failure", error.Message);
+        Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync().Within("the read after the failed commit"));
         Assert.Equal(2, kit.Probe().Count("counter.instances"));
+        Assert.Equal("2", await stub.FetchAsync(Kit.Post("/increment")).TextAsync());
+        Assert.Equal(2L, await kit.ReadDurableAsync<long>(stub.Id, "n"));
     }
 
-    [Fact]
-    public async Task Failed_commit_of_a_new_objects_first_event_fails_the_caller_with_a_reset()
+    [Theory, Engines]
+    public async Task Failed_commit_of_a_new_objects_first_event_fails_the_caller_with_a_reset(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "first-fails");
 
-        kit.Storage.FailNextAppend();
+        kit.Journal.FailNextAppend();
         await Assert.ThrowsAsync<DurableObjectResetException>(() => stub.FetchAsync(Kit.Post("/increment"))).Within("the reset error");
 
         Assert.Equal("0", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Fact]
-    public async Task Event_arriving_while_the_state_is_loading_starts_only_after_the_load()
+    [Theory, Engines]
+    public async Task Event_arriving_while_the_state_is_loading_starts_only_after_the_load(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "loading");
 
-        var hold = kit.Storage.HoldLoads();
+        var hold = kit.Journal.HoldLoads();
         var first = stub.FetchAsync(Kit.Post("/increment"));
-        await kit.Storage.WaitForLoadsAsync(1).Within("the activation's load");
+        await kit.Journal.WaitForLoadsAsync(1).Within("the activation's load");
         var second = stub.FetchAsync(Kit.Post("/increment"));
 
         Assert.False(first.IsCompleted);
@@ -84,10 +94,10 @@ public class GateTests
         Assert.Equal(["1", "2"], (await Task.WhenAll(first.TextAsync(), second.TextAsync()).Within("both increments")).Order());
     }
 
-    [Fact]
-    public async Task Event_arriving_during_block_concurrency_starts_only_after_it()
+    [Theory, Engines]
+    public async Task Event_arriving_during_block_concurrency_starts_only_after_it(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("slowstart", "s");
 
         var first = stub.FetchAsync(Kit.Get("/"));
@@ -101,15 +111,15 @@ public class GateTests
         Assert.Equal("initialised", await second.TextAsync().Within("second fetch"));
     }
 
-    [Fact]
-    public async Task Sync_completes_once_the_writes_before_it_are_durable()
+    [Theory, Engines]
+    public async Task Sync_completes_once_the_writes_before_it_are_durable(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("storage", "sync");
 
-        var hold = kit.Storage.HoldAppends();
+        var hold = kit.Journal.HoldAppends();
         var response = stub.FetchAsync(Kit.Post("/sync"));
-        await kit.Storage.WaitForAppendsAsync(1).Within("the append");
+        await kit.Journal.WaitForAppendsAsync(1).Within("the append");
         Assert.False(response.IsCompleted);
         hold.Release();
 

@@ -1,13 +1,13 @@
-using Durable.TestKit;
+using Durable.Hosting;
 
 namespace Durable.Actors.Tests.Internal;
 
 public class LifecycleTests
 {
-    [Fact]
-    public async Task Idle_object_is_passivated_after_the_idle_timeout_and_recovers_its_state()
+    [Theory, Engines]
+    public async Task Idle_object_is_passivated_after_the_idle_timeout_and_recovers_its_state(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "sleepy");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
@@ -20,13 +20,13 @@ public class LifecycleTests
 
         Assert.Equal("3", await stub.FetchAsync(Kit.Post("/increment")).TextAsync());
         Assert.Equal(2, kit.Probe().Count("counter.instances"));
-        Assert.Equal(2, kit.Storage.LoadCount);
+        Assert.Equal(2, kit.Journal.LoadCount);
     }
 
-    [Fact]
-    public async Task Each_event_restarts_the_idle_countdown()
+    [Theory, Engines]
+    public async Task Each_event_restarts_the_idle_countdown(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "busy");
 
         for (var i = 0; i < 5; i++)
@@ -39,10 +39,10 @@ public class LifecycleTests
         Assert.Equal(1, kit.Probe().Count("counter.instances"));
     }
 
-    [Fact]
-    public async Task Object_with_an_event_in_flight_is_not_passivated()
+    [Theory, Engines]
+    public async Task Object_with_an_event_in_flight_is_not_passivated(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync(o => o.EventDeadline = TimeSpan.FromMinutes(10));
+        await using var kit = await Kit.StartAsync(engine, o => o.EventDeadline = TimeSpan.FromMinutes(10));
         var stub = kit.Stub("counter", "working");
 
         var blocked = stub.FetchAsync(Kit.Get("/block"));
@@ -54,10 +54,10 @@ public class LifecycleTests
         Assert.Equal("0", await blocked.TextAsync().Within("the unblocked fetch"));
     }
 
-    [Fact]
-    public async Task Object_waiting_on_a_wait_until_task_is_not_passivated_until_it_completes()
+    [Theory, Engines]
+    public async Task Object_waiting_on_a_wait_until_task_is_not_passivated_until_it_completes(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "background");
         await stub.FetchAsync(Kit.Get("/wait-until")).TextAsync();
 
@@ -71,10 +71,10 @@ public class LifecycleTests
         Assert.False(kit.IsActive(stub.Id), "not passivated after its WaitUntil task completed");
     }
 
-    [Fact]
-    public async Task Constructor_failure_answers_instantiation_failed_and_the_next_event_tries_again()
+    [Theory, Engines]
+    public async Task Constructor_failure_answers_instantiation_failed_and_the_next_event_tries_again(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("fragile", "f");
 
         var error = await Assert.ThrowsAsync<InstantiationFailedException>(() => stub.FetchAsync(Kit.Get("/")));
@@ -84,10 +84,10 @@ public class LifecycleTests
         Assert.Equal("constructed", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Fact]
-    public async Task Exception_inside_fetch_reaches_the_caller_and_keeps_the_instance()
+    [Theory, Engines]
+    public async Task Exception_inside_fetch_reaches_the_caller_and_keeps_the_instance(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "thrower");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
 
@@ -99,24 +99,25 @@ public class LifecycleTests
         Assert.Equal("1", await stub.FetchAsync(Kit.Get("/instance")).TextAsync());
     }
 
-    [Fact]
-    public async Task Unhandled_exception_outside_any_event_resets_the_activation()
+    [Theory, Engines]
+    public async Task Unhandled_exception_outside_any_event_resets_the_activation(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "crasher");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
 
         await stub.FetchAsync(Kit.Get("/crash-async-void")).TextAsync();
-        await WaitUntilInactive(kit, stub.Id);
+        // The crash and the reset happen in the object's turn after the response left; wait for the reset (bounded).
+        await kit.WaitForResetsAsync(1).Within("the reset after the crash");
 
         Assert.Equal("2", await stub.FetchAsync(Kit.Get("/instance")).TextAsync());
         Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Fact]
-    public async Task Failing_block_concurrency_callback_resets_the_activation()
+    [Theory, Engines]
+    public async Task Failing_block_concurrency_callback_resets_the_activation(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "bcw");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
 
@@ -126,10 +127,10 @@ public class LifecycleTests
         Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Fact]
-    public async Task Graceful_stop_lets_in_flight_events_finish_and_refuses_new_ones()
+    [Theory, Engines]
+    public async Task Graceful_stop_lets_in_flight_events_finish_and_refuses_new_ones(ObjectEngine engine)
     {
-        var kit = await Kit.StartAsync();
+        var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "draining");
         var blocked = stub.FetchAsync(Kit.Get("/block"));
         await kit.Probe().WhenCount("counter.fetches", 1).Within("the blocking fetch to start");
@@ -143,14 +144,5 @@ public class LifecycleTests
         await stopping.Within("stop");
         Assert.Equal(0, kit.ActiveCount);
         await kit.DisposeAsync();
-    }
-
-    private static async Task WaitUntilInactive(DurableTestRuntime kit, DurableObjectId id)
-    {
-        // The reset happens in the object's turn right after the crash; give it bounded real time.
-        for (var i = 0; i < 1000 && kit.IsActive(id); i++) await Task.Yield();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (kit.IsActive(id) && DateTime.UtcNow < deadline) await Task.Delay(1);
-        Assert.False(kit.IsActive(id), $"object {id} was not reset");
     }
 }

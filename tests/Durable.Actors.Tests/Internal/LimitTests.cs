@@ -1,11 +1,12 @@
+using Durable.Hosting;
 namespace Durable.Actors.Tests.Internal;
 
 public class LimitTests
 {
-    [Fact]
-    public async Task Object_queue_past_its_limit_refuses_with_overloaded()
+    [Theory, Engines]
+    public async Task Object_queue_past_its_limit_refuses_with_overloaded(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync(o => o.MaxQueuedEventsPerObject = 2);
+        await using var kit = await Kit.StartAsync(engine, o => o.MaxQueuedEventsPerObject = 2);
         var stub = kit.Stub("counter", "full");
         var first = stub.FetchAsync(Kit.Get("/block"));
         var second = stub.FetchAsync(Kit.Get("/block"));
@@ -20,10 +21,10 @@ public class LimitTests
         Assert.Equal("0", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Fact]
-    public async Task Node_in_flight_limit_refuses_with_overloaded_across_objects()
+    [Theory, Engines]
+    public async Task Node_in_flight_limit_refuses_with_overloaded_across_objects(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync(o => o.MaxInFlightEventsPerNode = 3);
+        await using var kit = await Kit.StartAsync(engine, o => o.MaxInFlightEventsPerNode = 3);
         var blocked = Enumerable.Range(0, 3).Select(i => kit.Stub("counter", $"n{i}").FetchAsync(Kit.Get("/block"))).ToArray();
 
         var error = await Assert.ThrowsAsync<OverloadedException>(() => kit.Stub("counter", "n3").FetchAsync(Kit.Get("/")));
@@ -34,10 +35,10 @@ public class LimitTests
         Assert.Equal("0", await kit.Stub("counter", "n3").FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Fact]
-    public async Task Event_past_its_deadline_fails_with_deadline_exceeded()
+    [Theory, Engines]
+    public async Task Event_past_its_deadline_fails_with_deadline_exceeded(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "slow");
         var blocked = stub.FetchAsync(Kit.Get("/block"));
         await kit.Probe().WhenCount("counter.fetches", 1).Within("the fetch to start");
@@ -51,14 +52,14 @@ public class LimitTests
         Assert.Contains(stub.Id.ToString(), error.Message);
     }
 
-    [Fact]
-    public async Task Queued_event_past_its_deadline_fails_without_running()
+    [Theory, Engines]
+    public async Task Queued_event_past_its_deadline_fails_without_running(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "queue-deadline");
         var blocked = stub.FetchAsync(Kit.Get("/block"));
         await kit.Probe().WhenCount("counter.fetches", 1).Within("the first fetch to start");
-        var hold = kit.Storage.HoldAppends();
+        var hold = kit.Journal.HoldAppends();
         var queued = stub.FetchAsync(Kit.Post("/increment"));
 
         await kit.AdvanceAsync(TimeSpan.FromSeconds(31));

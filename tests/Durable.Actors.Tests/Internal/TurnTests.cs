@@ -1,13 +1,14 @@
+using Durable.Hosting;
 using Durable.Actors.Tests.Objects;
 
 namespace Durable.Actors.Tests.Internal;
 
 public class TurnTests
 {
-    [Fact]
-    public async Task Thousand_concurrent_increments_through_stubs_give_exactly_a_thousand_distinct_values()
+    [Theory, Engines]
+    public async Task Thousand_concurrent_increments_through_stubs_give_exactly_a_thousand_distinct_values(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("counter", "hot");
 
         var calls = Enumerable.Range(0, 1000)
@@ -20,10 +21,10 @@ public class TurnTests
         Assert.Equal(1000L, await kit.ReadDurableAsync<long>(stub.Id, "n"));
     }
 
-    [Fact]
-    public async Task No_two_threads_ever_run_inside_one_object_under_parallel_load()
+    [Theory, Engines]
+    public async Task No_two_threads_ever_run_inside_one_object_under_parallel_load(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("detector", "one");
 
         // Many threads call at once; each call interleaves with others at its awaits.
@@ -36,10 +37,10 @@ public class TurnTests
         Assert.Equal(0, kit.Probe().Count("detector.overlap"));
     }
 
-    [Fact]
-    public async Task Callbacks_posted_to_an_object_run_in_the_order_they_were_posted()
+    [Theory, Engines]
+    public async Task Callbacks_posted_to_an_object_run_in_the_order_they_were_posted(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("postorder", "fifo");
 
         for (var round = 0; round < 3; round++)
@@ -74,23 +75,23 @@ public class TurnTests
         Assert.Equal(1, overlaps);
     }
 
-    [Fact]
-    public async Task Writes_made_in_one_turn_commit_as_one_journal_event()
+    [Theory, Engines]
+    public async Task Writes_made_in_one_turn_commit_as_one_journal_event(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("storage", "coalesce");
 
         await stub.FetchAsync(Kit.Post("/three-puts")).TextAsync();
 
-        var journal = kit.Storage.GetJournal(stub.Id);
+        var journal = await kit.ReadJournalAsync(stub.Id);
         Assert.Single(journal);
         Assert.Equal(["a", "b", "c"], journal[0].Batch.Writes.Keys.Order());
     }
 
-    [Fact]
-    public async Task Storage_used_outside_the_turn_is_refused()
+    [Theory, Engines]
+    public async Task Storage_used_outside_the_turn_is_refused(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
 
         var error = await Assert.ThrowsAsync<DurableObjectException>(() => kit.Stub("storage", "misuse").FetchAsync(Kit.Get("/outside-turn")));
 
@@ -98,10 +99,10 @@ public class TurnTests
         Assert.Contains("outside the object's turn", error.Message);
     }
 
-    [Fact]
-    public async Task A_transaction_that_throws_leaves_no_write_behind()
+    [Theory, Engines]
+    public async Task A_transaction_that_throws_leaves_no_write_behind(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
         var stub = kit.Stub("storage", "tx");
 
         Assert.Equal("kept=1 dropped=none", await stub.FetchAsync(Kit.Post("/transaction-rollback")).TextAsync());
@@ -109,10 +110,10 @@ public class TurnTests
         Assert.Equal(["kept"], await kit.ReadDurableKeysAsync(stub.Id));
     }
 
-    [Fact]
-    public async Task Object_calling_another_that_calls_it_back_does_not_deadlock()
+    [Theory, Engines]
+    public async Task Object_calling_another_that_calls_it_back_does_not_deadlock(ObjectEngine engine)
     {
-        await using var kit = await Kit.StartAsync();
+        await using var kit = await Kit.StartAsync(engine);
 
         var reply = await kit.Stub("pingpong", "alice")
             .FetchAsync(new HttpRequestMessage(HttpMethod.Post, "/call") { Content = new StringContent("bob") })

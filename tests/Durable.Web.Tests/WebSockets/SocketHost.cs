@@ -50,13 +50,13 @@ internal sealed class SocketHost((WebApplication App, Uri Address, string? Direc
 
     public DurableObjectId IdOf(string ns, string name) => Runtime.Ids.FromName(ns, name);
 
-    public Task<bool> IsActiveAsync(string ns, string name) => Runtime.IsActiveAsync(IdOf(ns, name)).AsTask();
+    public bool IsActive(string ns, string name) => Runtime.IsActive(IdOf(ns, name));
 
     /// <summary>Waits until the object was passivated (hibernated).</summary>
     public async Task WaitPassivatedAsync(string ns, string name)
     {
         var until = DateTime.UtcNow.AddSeconds(10);
-        while (await IsActiveAsync(ns, name))
+        while (IsActive(ns, name))
         {
             if (DateTime.UtcNow > until) throw new TimeoutException($"object {ns}:{name} was not passivated within 10 s");
             await Task.Delay(20);
