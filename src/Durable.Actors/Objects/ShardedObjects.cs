@@ -37,6 +37,9 @@ internal sealed partial class ShardedObjects
 
     public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
 
+    /// <summary>The alarm books of every namespace (one region, remember-entities on).</summary>
+    public AlarmBooks Books { get; } = new();
+
     /// <summary>Completes once this node is Up in its cluster.</summary>
     public Task WhenUpAsync()
     {
@@ -67,6 +70,7 @@ internal sealed partial class ShardedObjects
                 handOffStopMessage: ObjectProtocol.Stop.Instance);
         }
         _regions = regions.ToFrozenDictionary(StringComparer.Ordinal);
+        await Books.StartAsync(system, runtime);
         var listener = system.ActorOf(Props.Create(() => new LostEventListener(this)), "durable-lost-events");
         system.EventStream.Subscribe(listener, typeof(DeadLetter));
     }
