@@ -137,6 +137,8 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         {
             await _runtime.Collector.WhenSweepsDoneAsync();
             await _runtime.Alarms.WhenIdleAsync();
+            // The Akka engine's alarm books: attempts ended and recorded, their timers armed again.
+            if (_runtime.Objects is { } objects) await objects.Books.WhenIdleAsync();
             if (!Clock.HasDueTimers) return;
             Clock.Advance(TimeSpan.Zero);
         }

@@ -36,12 +36,14 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
     private readonly ILogger _logger;
     private readonly int _snapshotEvery;
     // Attempts running now, by entry version: an entry is never fired twice at once.
-    private readonly HashSet<long> _running = [];
+    private readonly Dictionary<long, ObjectKey> _running = [];
     private AlarmBookState _state = AlarmBookState.Empty;
     private long _snapshotSeq;
     // Events applied whose write has not been confirmed yet.
     private int _writing;
+    // _passivating: asked, and nothing noted since; _passivationAsked: asked at some point in this incarnation.
     private bool _passivating;
+    private bool _passivationAsked;
 
     public AlarmBook(string bookId, IAlarmTarget target, TimeProvider time, ILogger logger, int snapshotEvery)
     {
@@ -112,8 +114,9 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
                 Ended(ended);
                 return true;
             case Stop:
-                // A note may have arrived after the book asked to passivate: have the shard start it again.
-                if (!_state.IsEmpty) Context.Parent.Tell(new ShardRegion.StartEntity(BookId), ActorRefs.NoSender);
+                // A note arrived after the book asked to passivate: have the shard start it again (remember-entities then
+                // records it as started). Any other stop (handoff, shutdown) leaves it remembered as it is.
+                if (_passivationAsked && !_state.IsEmpty) Context.Parent.Tell(new ShardRegion.StartEntity(BookId), ActorRefs.NoSender);
                 Context.Stop(Self);
                 return true;
             case SaveSnapshotSuccess saved:
@@ -157,13 +160,13 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
     private void PassivateIfEmpty()
     {
         if (!_state.IsEmpty || _running.Count > 0 || _writing > 0 || _passivating) return;
-        _passivating = true;
+        _passivating = _passivationAsked = true;
         Context.Parent.Tell(new Passivate(Stop.Instance));
     }
 
     private void Arm()
     {
-        if (_state.NextFireAt(e => _running.Contains(e.Version)) is not { } next)
+        if (_state.NextFireAt(e => _running.ContainsKey(e.Version)) is not { } next)
         {
             Timers.Cancel(FireTimer);
             return;
@@ -175,9 +178,9 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
     private void FireDue()
     {
         var now = _time.GetUtcNow();
-        foreach (var entry in _state.DueAt(now).Where(e => !_running.Contains(e.Version)).ToList())
+        foreach (var entry in _state.DueAt(now).Where(e => !_running.ContainsKey(e.Version)).ToList())
         {
-            _running.Add(entry.Version);
+            _running[entry.Version] = entry.Object;
             Task<bool> attempt;
             try
             {
@@ -197,7 +200,20 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
     private void Ended(AttemptEnded ended)
     {
         var entry = ended.Entry;
-        _running.Remove(entry.Version);
+        if (!_running.Remove(entry.Version)) return;
+        try
+        {
+            RecordOutcome(ended);
+        }
+        finally
+        {
+            _target.Settled(entry.Object);
+        }
+    }
+
+    private void RecordOutcome(AttemptEnded ended)
+    {
+        var entry = ended.Entry;
         if (ended.Error is null)
         {
             Record(new AlarmFinished(entry.Object, entry.Due, entry.Version));
@@ -206,9 +222,21 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
         var error = ended.Error is AggregateException { InnerException: { } inner } ? inner : ended.Error;
         var counts = error is not (OverloadedException or AlarmTargetNotReadyException);
         var retry = AlarmBookState.AfterFailure(entry, _time.GetUtcNow(), counts);
-        if (retry.FireAt is null) BookLog.Exhausted(_logger, entry.Object.ToString(), entry.Due, entry.RetryCount + 1, error);
+        if (retry.FireAt is null)
+        {
+            BookLog.Exhausted(_logger, entry.Object.ToString(), entry.Due, entry.RetryCount + 1, error);
+            _target.Exhausted(entry.Object, entry.Due);
+        }
         else if (counts) BookLog.Retrying(_logger, entry.Object.ToString(), retry.RetryCount, (retry.FireAt.Value - _time.GetUtcNow()).TotalSeconds, error.Message);
         Record(retry);
+    }
+
+    protected override void PostStop()
+    {
+        // Outcomes still to come die with this incarnation; the next one fires those entries again.
+        foreach (var key in _running.Values) _target.Settled(key);
+        _running.Clear();
+        base.PostStop();
     }
 
     /// <summary>The book's timer: fire what is due.</summary>
@@ -250,6 +278,13 @@ internal interface IAlarmTarget
     /// writes are durable, false when the object's alarm is no longer that time; faults when the attempt failed.
     /// </summary>
     Task<bool> FireAsync(ObjectKey key, DateTimeOffset due, int retryCount);
+
+    /// <summary>The book has recorded the outcome of an attempt <see cref="FireAsync"/> started (its timer is armed again),
+    /// or stopped without it.</summary>
+    void Settled(ObjectKey key);
+
+    /// <summary>The alarm's retries are used up: the book keeps it and fires it no more.</summary>
+    void Exhausted(ObjectKey key, DateTimeOffset due);
 }
 
 /// <summary>The node cannot run alarms yet (its runtime is starting): try again soon, without using up a retry.</summary>

@@ -19,6 +19,9 @@ internal sealed class AlarmBooks
     private IActorRef? _region;
     private ObjectMessageExtractor? _objectShards;
     private TimeSpan _noteTimeout;
+    private readonly Lock _sync = new();
+    private int _unsettled;
+    private TaskCompletionSource? _idle;
 
     public IActorRef Region => _region ?? throw new InvalidOperationException("The alarm books have not started.");
 
@@ -27,7 +30,7 @@ internal sealed class AlarmBooks
         _objectShards = new ObjectMessageExtractor(runtime.Options.Shards);
         _noteTimeout = runtime.Options.EventDeadline;
         var settings = ClusterShardingSettings.Create(system).WithRememberEntities(true);
-        var target = new RuntimeAlarmTarget(runtime);
+        var target = new RuntimeAlarmTarget(runtime, this);
         _region = await ClusterSharding.Get(system).StartAsync(
             typeName: RegionName,
             entityPropsFactory: bookId => AlarmBook.Props(bookId, target, runtime.Time, runtime.Logger),
@@ -52,18 +55,61 @@ internal sealed class AlarmBooks
     public async Task<IReadOnlyList<AlarmBookEntry>> GetAsync(DurableObjectId id) =>
         (await Region.Ask<AlarmBookResult>(new GetAlarms(ObjectKey.For(id)), _noteTimeout)).Entries;
 
+    /// <summary>
+    /// Completes when every alarm attempt started so far has ended and its book has recorded the outcome (and armed its
+    /// timer again): what a test waits for after moving virtual time.
+    /// </summary>
+    public Task WhenIdleAsync()
+    {
+        lock (_sync)
+        {
+            if (_unsettled == 0) return Task.CompletedTask;
+            return (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    private void AttemptStarted()
+    {
+        lock (_sync) _unsettled++;
+    }
+
+    private void AttemptSettled()
+    {
+        TaskCompletionSource? idle = null;
+        lock (_sync)
+        {
+            if (--_unsettled == 0)
+            {
+                idle = _idle;
+                _idle = null;
+            }
+        }
+        idle?.TrySetResult();
+    }
+
     private sealed class BookMessageExtractor(AlarmBooks books, int shards) : HashCodeMessageExtractor(shards)
     {
         public override string? EntityId(object message) => message is IBookCommand command ? books.BookOf(command.Object) : null;
     }
 
     /// <summary>Runs an alarm as an <see cref="AlarmEvent"/> through the object's region, once the runtime has started.</summary>
-    private sealed class RuntimeAlarmTarget(ObjectRuntime runtime) : IAlarmTarget
+    private sealed class RuntimeAlarmTarget(ObjectRuntime runtime, AlarmBooks books) : IAlarmTarget
     {
-        public async Task<bool> FireAsync(ObjectKey key, DateTimeOffset due, int retryCount)
+        public Task<bool> FireAsync(ObjectKey key, DateTimeOffset due, int retryCount)
+        {
+            books.AttemptStarted();
+            return RunAsync(key, due, retryCount);
+        }
+
+        public void Settled(ObjectKey key) => books.AttemptSettled();
+
+        public void Exhausted(ObjectKey key, DateTimeOffset due) => runtime.Metrics.AlarmDropped();
+
+        private async Task<bool> RunAsync(ObjectKey key, DateTimeOffset due, int retryCount)
         {
             // Books restarted by remember-entities run before the runtime has started.
             await runtime.Started;
+            runtime.Metrics.AlarmFired(runtime.Time.GetUtcNow() - due, retryCount > 0);
             return await runtime.FireAlarm(runtime.Ids.Parse(key.Namespace, key.Id), due, retryCount);
         }
     }

@@ -103,6 +103,8 @@ public sealed class AlarmBookTests : global::Akka.TestKit.Xunit2.TestKit, IDispo
         Assert.Equal(["a 0 @1", "a 1 @3", "a 2 @7", "a 3 @15", "a 4 @31", "a 5 @63", "a 6 @127"], _target.Log());
         var kept = Assert.Single(await EntriesAsync(book, A));
         Assert.True(kept.IsExhausted);
+        Assert.Equal(1, _target.ExhaustedCount);
+        Assert.Equal(0, _target.Unsettled);
         Assert.Equal(Start.AddSeconds(1), kept.Due);
     }
 
@@ -220,9 +222,18 @@ public sealed class AlarmBookTests : global::Akka.TestKit.Xunit2.TestKit, IDispo
         public Task<bool> FireAsync(ObjectKey key, DateTimeOffset due, int retryCount)
         {
             var attempt = (key, due, retryCount, clock.GetUtcNow());
+            Interlocked.Increment(ref Unsettled);
             Attempts.Enqueue(attempt);
             return Answer(attempt);
         }
+
+        public int ExhaustedCount;
+
+        public int Unsettled;
+
+        public void Settled(ObjectKey key) => Interlocked.Decrement(ref Unsettled);
+
+        public void Exhausted(ObjectKey key, DateTimeOffset due) => Interlocked.Increment(ref ExhaustedCount);
 
         public List<string> Log() =>
             Attempts.Select(a => $"{a.Object.Id[0]} {a.RetryCount} @{(a.At - Start).TotalSeconds}").ToList();
