@@ -1,8 +1,8 @@
 namespace Durable.EndToEnd.Tests;
 
 /// <summary>
-/// The node program's settings: HOCON file &lt; environment &lt; command line, and invalid settings that stop it with a
-/// message naming the key and, for values from a HOCON file, file:line:column.
+/// The node program's settings: HOCON file (read by Akka's parser) &lt; environment &lt; command line, and invalid settings
+/// that stop it with a message naming the key, the value and where it came from.
 /// </summary>
 public sealed class NodeConfigurationTests : IDisposable
 {
@@ -29,14 +29,14 @@ public sealed class NodeConfigurationTests : IDisposable
     }
 
     [Fact]
-    public async Task Invalid_duration_in_the_file_stops_the_node_naming_key_and_file_line_column()
+    public async Task Invalid_duration_in_the_file_stops_the_node_naming_key_value_and_file()
     {
-        var file = WriteConf("Durable {\n  Storage.Provider = memory\n  Objects {\n    IdleTimeout = soon\n  }\n}\n");
+        var file = WriteConf("Durable {\n  Storage.Provider = memory\n  Objects {\n    IdleTimeout = banana\n  }\n}\n");
 
         var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains($"Durable:Objects:IdleTimeout = 'soon' (at {file}:4:19): not a duration", stderr);
+        Assert.Contains($"Durable:Objects:IdleTimeout = 'banana' (from the file {file}): not a duration", stderr);
     }
 
     [Fact]
@@ -48,7 +48,18 @@ public sealed class NodeConfigurationTests : IDisposable
         var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"], env);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("Durable:Objects:EventDeadline = '30 parsecs': not a duration", stderr);
+        Assert.Contains("Durable:Objects:EventDeadline = '30 parsecs' (from the environment): not a duration", stderr);
+    }
+
+    [Fact]
+    public async Task Invalid_size_from_the_command_line_names_the_command_line()
+    {
+        var file = WriteConf("Durable.Storage.Provider = memory\n");
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}", "--Durable:Edge:MaxRequestBodySize=16 parsecs"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Durable:Edge:MaxRequestBodySize = '16 parsecs' (from the command line): expected a whole number or a size", stderr);
     }
 
     [Fact]
@@ -59,7 +70,7 @@ public sealed class NodeConfigurationTests : IDisposable
         var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains($"Durable:Edge:RetryAftr (at {file}:2:26) is not a setting of Durable:Edge", stderr);
+        Assert.Contains($"Durable:Edge:RetryAftr (from the file {file}) is not a setting of Durable:Edge", stderr);
     }
 
     [Fact]
@@ -76,12 +87,38 @@ public sealed class NodeConfigurationTests : IDisposable
     [Fact]
     public async Task Hocon_syntax_error_stops_the_node_with_file_line_column()
     {
-        var file = WriteConf("Durable {\n  Storage.Provider = memory\n  Objects { IdleTimeout = 70s\n");
+        var file = WriteConf("Durable {\n  Storage.Provider = memory\n  Objects { IdleTimeout = @ }\n}\n");
 
         var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains(file + ":", stderr);
+        Assert.Contains($"{file}:3:27: Unknown token", stderr);
+    }
+
+    [Fact]
+    public async Task Missing_config_file_stops_the_node_naming_it()
+    {
+        var file = Path.Combine(_dir, "absent.conf");
+
+        var (exitCode, _, stderr) = await NodeProcess.RunToExitAsync([$"--Durable:ConfigFile={file}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"The configuration file '{file}' was not found.", stderr);
+    }
+
+    [Fact]
+    public async Task Optional_environment_substitution_in_the_file_reaches_the_node()
+    {
+        var file = WriteConf("Durable.Storage.Provider = memory\nDurable.Edge.MaxRequestBodySize = 100\nDurable.Edge.MaxRequestBodySize = ${?DURABLE_TEST_BODY_LIMIT}\n");
+
+        await using (var unset = await NodeProcess.StartAsync([$"--Durable:ConfigFile={file}"]))
+        {
+            Assert.Equal(new[] { 204, 413 }, await PutBodiesAsync(unset, 90, 150));
+        }
+        await using (var set = await NodeProcess.StartAsync([$"--Durable:ConfigFile={file}"], new Dictionary<string, string> { ["DURABLE_TEST_BODY_LIMIT"] = "200" }))
+        {
+            Assert.Equal(new[] { 204, 413 }, await PutBodiesAsync(set, 150, 250));
+        }
     }
 
     [Fact]

@@ -20,10 +20,12 @@ namespace Durable.Web.Tests;
 internal abstract class TestNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _directory;
 
-    protected TestNode((WebApplication App, Uri Address) started)
+    protected TestNode((WebApplication App, Uri Address, string? Directory) started)
     {
         _app = started.App;
+        _directory = started.Directory;
         Address = started.Address;
         Client = new HttpClient { BaseAddress = started.Address, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -39,9 +41,22 @@ internal abstract class TestNode : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_directory is null) return;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 
-    protected static async Task<(WebApplication App, Uri Address)> StartAppAsync(
+    /// <summary>
+    /// A node on the Akka engine journaling to a fresh SQLite file, unless the test passes an old-engine
+    /// <paramref name="storage"/> provider (fault injection through TestStorage).
+    /// </summary>
+    protected static async Task<(WebApplication App, Uri Address, string? Directory)> StartAppAsync(
         Action<DurableObjectsOptions> objects,
         Action<IServiceCollection>? services = null,
         IDurableStorageProvider? storage = null,
@@ -58,7 +73,17 @@ internal abstract class TestNode : IAsyncDisposable
             o.CollectionInterval = TimeSpan.FromMilliseconds(50);
             objects(o);
         });
+        string? directory = null;
         if (storage is not null) objectsBuilder.UseStorage(storage);
+        else
+        {
+            directory = Path.Combine(Path.GetTempPath(), "durable-web-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, "durable.db");
+            // One secret per node, kept with its database, as the node keeps it in its SQLite file.
+            builder.Services.Configure<DurableIdOptions>(o => o.Secret ??= "web-test-secret-" + directory);
+            objectsBuilder.UseAkkaObjects(ObjectJournal.Sqlite(_ => path));
+        }
         durable?.Invoke(objectsBuilder);
         services?.Invoke(builder.Services);
         var app = builder.Build();
@@ -67,6 +92,6 @@ internal abstract class TestNode : IAsyncDisposable
         map?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return (app, new Uri(address));
+        return (app, new Uri(address), directory);
     }
 }

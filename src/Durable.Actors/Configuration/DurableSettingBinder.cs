@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Reflection;
-using Durable.Configuration.Hocon;
+using Akka.Configuration.Hocon;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -9,10 +9,11 @@ namespace Durable.Configuration;
 /// <summary>
 /// Binds one configuration section onto an options object the way our settings are written: durations as HOCON
 /// durations ("70s", "500 ms") or TimeSpan text ("00:01:10"), <see cref="long"/> settings also as HOCON sizes
-/// ("128KiB"), plus strings, booleans, integers, doubles and enums. A key in the section that names no setting, or a
-/// value that does not parse, fails with <see cref="OptionsValidationException"/> whose messages name the key, the
-/// value, where it was written (file:line:column when a HOCON file supplied it) and the rule, so a typo stops the node
-/// instead of being ignored.
+/// ("128KiB"), plus strings, booleans, integers, doubles and enums. Durations and sizes are read by Akka's HOCON
+/// (<see cref="HoconValue.GetTimeSpan"/>, <see cref="HoconValue.GetByteSize"/>), whichever source the text came from.
+/// A key in the section that names no setting, or a value that does not parse, fails with
+/// <see cref="OptionsValidationException"/> whose messages name the key, the value, where it came from (the HOCON file,
+/// the environment or the command line) and the rule, so a typo stops the node instead of being ignored.
 /// </summary>
 public static class DurableSettingBinder
 {
@@ -48,9 +49,9 @@ public static class DurableSettingBinder
             if (services.GetService(typeof(IConfiguration)) is IConfiguration configuration) Bind(configuration, section, options);
         });
 
-    /// <summary>" (at file:line:column)" when a HOCON file supplied the winning value of <paramref name="key"/>.</summary>
+    /// <summary>" (from the file /x/node.conf)", " (from the environment)"... for the winning value of <paramref name="key"/>.</summary>
     public static string Where(IConfiguration configuration, string key) =>
-        configuration is IConfigurationRoot root && root.TryGetHoconSource(key, out var position) ? $" (at {position})" : "";
+        configuration.DescribeSource(key) is { } source ? $" (from {source})" : "";
 
     private static IEnumerable<string> Settings(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -98,7 +99,7 @@ public static class DurableSettingBinder
             case TypeCode.Int32:
                 rule = $"expected a whole number between {int.MinValue} and {int.MaxValue}";
                 return false;
-            case TypeCode.Int64 when long.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var l) || HoconSize.TryParse(text, out l):
+            case TypeCode.Int64 when long.TryParse(text, NumberStyles.AllowLeadingSign, invariant, out var l) || TryParseSize(text, out l):
                 value = l;
                 return true;
             case TypeCode.Int64:
@@ -113,15 +114,59 @@ public static class DurableSettingBinder
         }
         if (target == typeof(TimeSpan))
         {
-            if (HoconDuration.TryParse(text, out var duration) || TimeSpan.TryParse(text, invariant, out duration))
+            if (TryParseDuration(text, out var duration) || TimeSpan.TryParse(text, invariant, out duration))
             {
                 value = duration;
                 return true;
             }
-            rule = "not a duration: expected a number with a unit (ns, us, ms, s, m, h, d) such as '70s' or '500 ms', or d.hh:mm:ss";
+            rule = "not a duration: expected a number with a unit (ns, micros, ms, s, m, h, d) such as '70s' or '500 ms', or d.hh:mm:ss";
             return false;
         }
         rule = $"{target.Name} settings cannot be read from configuration";
         return false;
+    }
+
+    /// <summary>A HOCON duration as Akka reads one ("70s", "500 ms", "2 minutes"; a bare number is milliseconds).</summary>
+    private static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Equals("infinite", StringComparison.OrdinalIgnoreCase)) return false; // no setting means "never"
+        try
+        {
+            duration = Literal(text).GetTimeSpan(allowInfinite: false);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A HOCON size as Akka reads one ("128KiB", "16 MB", "1GB" decimal).</summary>
+    private static bool TryParseSize(string text, out long size)
+    {
+        size = 0;
+        try
+        {
+            if (Literal(text).GetByteSize() is not { } bytes || bytes < 0) return false;
+            // Akka multiplies the count by the unit unchecked ("17EiB" wraps around to 1EiB): the unit alone, times the
+            // count, must give the same number.
+            var digits = text.TrimEnd().LastIndexOfAny("0123456789".ToCharArray()) + 1;
+            var unit = Literal("1" + text[digits..]).GetByteSize() ?? 1;
+            if (bytes / unit != long.Parse(text.AsSpan(0, digits).Trim(), CultureInfo.InvariantCulture)) return false;
+            size = bytes;
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static HoconValue Literal(string text)
+    {
+        var value = new HoconValue();
+        value.AppendValue(new HoconLiteral { Value = text });
+        return value;
     }
 }

@@ -48,7 +48,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         Services = services;
         Logger = loggerFactory.CreateLogger("Durable.Runtime");
         Sockets = new SocketRegistry(socketOptions.Value, Options.Json);
-        Metrics = new DurableMetrics(meterFactory, () => _activations.Count, () => Volatile.Read(ref _inFlight), () => Sockets.OpenCount);
+        Metrics = new DurableMetrics(meterFactory, () => ActiveCount, () => Volatile.Read(ref _inFlight), () => Sockets.OpenCount);
         _collector = new ActivationCollector(this);
         _alarms = new AlarmScheduler(this);
     }
@@ -83,7 +83,19 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public bool IsStopping => _stopping;
 
-    public int ActiveCount => _activations.Count;
+    public int ActiveCount => _activations.Count + Volatile.Read(ref _actorsActive);
+
+    private int _actorsActive;
+
+    /// <summary>An object actor made its instance (Akka engine).</summary>
+    internal void ActorActivated() => Interlocked.Increment(ref _actorsActive);
+
+    /// <summary>An object actor that had made its instance stopped or restarted (Akka engine).</summary>
+    internal void ActorStopped() => Interlocked.Decrement(ref _actorsActive);
+
+    /// <summary>True when the object has a live activation (classic) or actor (Akka) on this node.</summary>
+    public async ValueTask<bool> IsActiveAsync(DurableObjectId id) =>
+        _objects is { } objects ? await objects.IsActiveAsync(id) : _activations.ContainsKey(id);
 
     public int InFlight => Volatile.Read(ref _inFlight);
 

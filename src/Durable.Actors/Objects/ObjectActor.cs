@@ -149,6 +149,7 @@ internal sealed partial class ObjectActor : PersistentActor
             return;
         }
         _runtime.Metrics.Activated();
+        _runtime.ActorActivated();
         ObjectLog.Activated(_runtime.Logger, Id, LastSequenceNr);
     }
 
@@ -363,7 +364,11 @@ internal sealed partial class ObjectActor : PersistentActor
 
     protected override void PostStop()
     {
-        if (_instance is not null && _broken is null) _runtime.Metrics.Passivated();
+        if (_instance is not null)
+        {
+            _runtime.ActorStopped();
+            if (_broken is null) _runtime.Metrics.Passivated();
+        }
         ObjectLog.Stopped(_runtime.Logger, Id);
         base.PostStop();
     }

@@ -75,6 +75,14 @@ internal sealed partial class ShardedObjects
         system.EventStream.Subscribe(listener, typeof(DeadLetter));
     }
 
+    /// <summary>True when the object has a live actor now (asks its region for its shards' entities).</summary>
+    public async Task<bool> IsActiveAsync(DurableObjectId id)
+    {
+        var state = await _regions[id.Namespace].Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(10));
+        var entity = id.ToString();
+        return state.Shards.Any(shard => shard.EntityIds.Contains(entity));
+    }
+
     /// <summary>Sends an admitted event to its object through the namespace's region.</summary>
     public void Deliver(ObjectEvent e) => _regions[e.Target.Namespace].Tell(e, ActorRefs.NoSender);
 

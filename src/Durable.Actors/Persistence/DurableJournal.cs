@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Akka.DependencyInjection;
+using Durable.Storage.Journal;
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
@@ -18,10 +21,20 @@ public abstract class DurableJournal : AsyncWriteJournal
     private readonly ExtendedActorSystem _system;
     private readonly TimeProvider _time = TimeProvider.System;
 
+    private readonly Action<int, TimeSpan>? _metrics;
+
     private protected DurableJournal(Config config, EngineKind kind, string referenceId)
     {
         _system = (ExtendedActorSystem)Context.System;
         _engine = EngineRegistry.Acquire(EngineSettings.From(config, kind, referenceId));
+        // The host's meter (Akka.Hosting gives the actor system the host's services): group commits at /metrics.
+        if (_system.Settings.Setup.Get<DependencyResolverSetup>().HasValue
+            && DependencyResolver.For(_system).Resolver.GetService<IMeterFactory>() is { } meters)
+        {
+            var metrics = new JournalMetrics(meters);
+            _metrics = (ops, elapsed) => metrics.Committed(ops, elapsed);
+            _engine.GroupCommitted += _metrics;
+        }
     }
 
     /// <summary>The engine under this journal (for tests).</summary>
@@ -43,6 +56,7 @@ public abstract class DurableJournal : AsyncWriteJournal
 
     protected override void PostStop()
     {
+        if (_metrics is not null) _engine.GroupCommitted -= _metrics;
         _ = EngineRegistry.ReleaseAsync(_engine);
         base.PostStop();
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace Durable.Persistence;
@@ -40,6 +41,10 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     protected TimeProvider Time { get; }
 
     internal RecoveryCache Cache { get; }
+
+    /// <summary>Raised by the writer loop after each committed transaction: the ops (atomic writes, deletes) it held and
+    /// how long writing and committing it took. Handlers must be quick; they run on the writer.</summary>
+    internal event Action<int, TimeSpan>? GroupCommitted;
 
     /// <summary>Transactions the writer loop committed (one per group).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
@@ -105,6 +110,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
                 group.Add(next);
                 events += next.Events;
             }
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await CommitGroupAsync(group);
@@ -115,6 +121,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
                 foreach (var op in group) op.TrySetException(error);
                 continue;
             }
+            GroupCommitted?.Invoke(group.Count, Stopwatch.GetElapsedTime(started));
             foreach (var op in group)
             {
                 // After the commit, so a recovery read that began before it cannot be served once it is acknowledged.

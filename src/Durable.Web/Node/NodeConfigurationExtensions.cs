@@ -1,7 +1,4 @@
-using Durable.Configuration.Hocon;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.FileProviders.Physical;
 
 namespace Durable.Web.Node;
 
@@ -17,21 +14,18 @@ public static class NodeConfigurationExtensions
     public static string DefaultConfigFile => Path.Combine(AppContext.BaseDirectory, "hocon", "durable.conf");
 
     /// <summary>
-    /// The node's settings in precedence order, later wins: built-in defaults &lt; the HOCON file &lt; environment
-    /// (<c>Durable__X__Y</c>) &lt; command line (<c>--Durable:X:Y=v</c>). A HOCON syntax error throws
-    /// <see cref="InvalidDataException"/> naming file, line and column.
+    /// The node's settings in precedence order, later wins: built-in defaults &lt; the HOCON file (read by Akka's
+    /// parser, see <see cref="Durable.Configuration.DurableHoconFile"/>) &lt; environment (<c>Durable__X__Y</c>) &lt;
+    /// command line (<c>--Durable:X:Y=v</c>). A file that cannot be read throws
+    /// <see cref="Durable.Configuration.DurableHoconException"/> naming it (and line and column when Akka's parser gives
+    /// them); the parsed document stays reachable through <c>GetDurableHoconFile()</c> for the actor system.
     /// </summary>
     public static ConfigurationManager AddDurableNodeConfiguration(this ConfigurationManager configuration, string[] args)
     {
         var overrides = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
         var file = Path.GetFullPath(overrides[ConfigFileKey] ?? DefaultConfigFile);
         configuration.AddInMemoryCollection([new("urls", DefaultUrls)]);
-        // Rooted at the file system's root so that errors and positions name the whole path, not just "durable.conf".
-        configuration.Add<HoconConfigurationSource>(source =>
-        {
-            source.Path = file;
-            source.FileProvider = new PhysicalFileProvider(Path.GetPathRoot(file)!, ExclusionFilters.None);
-        });
+        configuration.AddDurableHoconFile(file);
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
         return configuration;

@@ -1,4 +1,4 @@
-using Durable.Configuration.Hocon;
+using Durable.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +38,7 @@ public static class NodeStartup
     {
         OptionsValidationException e => e.Failures.ToList(),
         AggregateException e => e.InnerExceptions.SelectMany(ConfigurationProblems).ToList(),
-        InvalidDataException { InnerException: HoconParseException e } => [e.Message],
+        DurableHoconException e => [e.Message],
         FileNotFoundException e when e.FileName?.EndsWith(".conf", StringComparison.Ordinal) == true || e.Message.Contains(".conf", StringComparison.Ordinal) =>
             [$"{e.Message} (set {NodeConfigurationExtensions.ConfigFileKey} to the HOCON file to use)"],
         _ => [],

@@ -10,7 +10,7 @@ namespace Durable.Web.Tests.Edge;
 /// A node as the program builds it (AddDurableObjects + AddDurableEdge + MapDurableObjects) on real Kestrel at a
 /// loopback port chosen by the OS, serving the samples plus the test objects of <see cref="EdgeProbe"/>.
 /// </summary>
-internal sealed class EdgeHost((WebApplication App, Uri Address) started) : TestNode(started)
+internal sealed class EdgeHost((WebApplication App, Uri Address, string? Directory) started) : TestNode(started)
 {
     public static async Task<EdgeHost> StartAsync(
         Action<DurableObjectsOptions>? objects = null,

@@ -119,7 +119,7 @@ public sealed class NodeMetricsTests : IAsyncLifetime
     }
 
     /// <summary>A node as the program builds it, journaling to a SQLite file on disk.</summary>
-    private sealed class MetricsNode((WebApplication App, Uri Address) started) : TestNode(started)
+    private sealed class MetricsNode((WebApplication App, Uri Address, string? Directory) started) : TestNode(started)
     {
         public static async Task<MetricsNode> StartAsync(string database) => new(await StartAppAsync(
             _ => { },

@@ -71,7 +71,7 @@ public sealed class ObjectSocketTests
             await ws.SendTextAsync("ping");
             Assert.Equal("pong", await ws.ReceiveTextAsync("auto-response"));
         }
-        Assert.False(host.IsActive("probe", "auto"), "the auto-response woke the object");
+        Assert.False(await host.IsActiveAsync("probe", "auto"), "the auto-response woke the object");
 
         await ws.SendTextAsync("autoresponse-at");
         Assert.Equal("set", await ws.ReceiveTextAsync("auto-response timestamp"));

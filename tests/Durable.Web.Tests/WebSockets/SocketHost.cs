@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Durable.Web.Tests.WebSockets;
 
 /// <summary>A node as the program builds it (objects, edge, sample site) on real Kestrel at a loopback port, plus <see cref="SocketProbe"/>.</summary>
-internal sealed class SocketHost((WebApplication App, Uri Address) started) : TestNode(started)
+internal sealed class SocketHost((WebApplication App, Uri Address, string? Directory) started) : TestNode(started)
 {
     public ObjectRuntime Runtime => Services.GetRequiredService<ObjectRuntime>();
 
@@ -50,13 +50,13 @@ internal sealed class SocketHost((WebApplication App, Uri Address) started) : Te
 
     public DurableObjectId IdOf(string ns, string name) => Runtime.Ids.FromName(ns, name);
 
-    public bool IsActive(string ns, string name) => Runtime.FindActivation(IdOf(ns, name)) is not null;
+    public Task<bool> IsActiveAsync(string ns, string name) => Runtime.IsActiveAsync(IdOf(ns, name)).AsTask();
 
     /// <summary>Waits until the object was passivated (hibernated).</summary>
     public async Task WaitPassivatedAsync(string ns, string name)
     {
         var until = DateTime.UtcNow.AddSeconds(10);
-        while (IsActive(ns, name))
+        while (await IsActiveAsync(ns, name))
         {
             if (DateTime.UtcNow > until) throw new TimeoutException($"object {ns}:{name} was not passivated within 10 s");
             await Task.Delay(20);
