@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using Durable.Internal;
 using Durable.Storage;
@@ -25,7 +24,9 @@ namespace Durable.Objects;
 /// was stale.</item>
 /// <item><b>Retries</b>: a failed attempt is retried 2 s later, doubling, 6 times (<see cref="AlarmBookState.AfterFailure"/>);
 /// then the entry stays visible (<see cref="GetAlarms"/>) and fires no more. A new set of the alarm starts it afresh.</item>
-/// <item>The book passivates when it has no entries, which also makes remember-entities forget it.</item>
+/// <item>A book never passivates itself: once started it stays (and stays remembered), so the region holds at most one
+/// small actor per (namespace, shard). Letting an empty book passivate raced with notes arriving meanwhile (answers
+/// were lost in the shard's passivation buffer in our specs); the memory saved is not worth that.</item>
 /// </list>
 /// </summary>
 internal sealed partial class AlarmBook : PersistentActor, IWithTimers
@@ -41,9 +42,6 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
     private long _snapshotSeq;
     // Events applied whose write has not been confirmed yet.
     private int _writing;
-    // _passivating: asked, and nothing noted since; _passivationAsked: asked at some point in this incarnation.
-    private bool _passivating;
-    private bool _passivationAsked;
 
     public AlarmBook(string bookId, IAlarmTarget target, TimeProvider time, ILogger logger, int snapshotEvery)
     {
@@ -79,8 +77,6 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
             case RecoveryCompleted:
                 BookLog.Recovered(_logger, BookId, _state.Count);
                 Arm();
-                // After the commands stashed during recovery (the one that started the book among them).
-                Self.Tell(CheckIdle.Instance);
                 return true;
             default:
                 return false;
@@ -92,7 +88,6 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
         switch (message)
         {
             case NoteAlarm note:
-                _passivating = false;
                 var sender = Sender;
                 Record(new AlarmNoted(note.Object, note.Due), () => sender.Tell(new AlarmNoteResult(note.Object, note.Due)));
                 return true;
@@ -102,21 +97,18 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
                 if (!SameEntries(_state.Apply(confirmed), _state)) Record(confirmed);
                 return true;
             case GetAlarms get:
-                Sender.Tell(new AlarmBookResult(_state.Of(get.Object).ToList()));
+                // Answered once every event applied so far is durable: what it says survives a crash.
+                var asker = Sender;
+                DeferAsync(get, _ => asker.Tell(new AlarmBookResult(_state.Of(get.Object).ToList())));
                 return true;
             case Fire:
                 FireDue();
-                return true;
-            case CheckIdle:
-                PassivateIfEmpty();
                 return true;
             case AttemptEnded ended:
                 Ended(ended);
                 return true;
             case Stop:
-                // A note arrived after the book asked to passivate: have the shard start it again (remember-entities then
-                // records it as started). Any other stop (handoff, shutdown) leaves it remembered as it is.
-                if (_passivationAsked && !_state.IsEmpty) Context.Parent.Tell(new ShardRegion.StartEntity(BookId), ActorRefs.NoSender);
+                // Handoff or shutdown: remember-entities starts the book again where its shard goes next.
                 Context.Stop(Self);
                 return true;
             case SaveSnapshotSuccess saved:
@@ -152,16 +144,8 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
                 _snapshotSeq = LastSequenceNr;
                 SaveSnapshot(new AlarmBookSnapshot(_state));
             }
-            PassivateIfEmpty();
         });
         Arm();
-    }
-
-    private void PassivateIfEmpty()
-    {
-        if (!_state.IsEmpty || _running.Count > 0 || _writing > 0 || _passivating) return;
-        _passivating = _passivationAsked = true;
-        Context.Parent.Tell(new Passivate(Stop.Instance));
     }
 
     private void Arm()
@@ -172,7 +156,14 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
             return;
         }
         var delay = next - _time.GetUtcNow();
-        Timers.StartSingleTimer(FireTimer, Fire.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            Timers.StartSingleTimer(FireTimer, Fire.Instance, delay);
+            return;
+        }
+        // Already due: no timer (a scheduler may run a zero delay only at its next tick).
+        Timers.Cancel(FireTimer);
+        Self.Tell(Fire.Instance);
     }
 
     private void FireDue()
@@ -243,12 +234,6 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
     private sealed record Fire
     {
         public static readonly Fire Instance = new();
-    }
-
-    /// <summary>Passivate if there is nothing to keep (a book remembered while empty, started again).</summary>
-    private sealed record CheckIdle
-    {
-        public static readonly CheckIdle Instance = new();
     }
 
     /// <summary>An attempt's outcome: the handler ran (true) or the alarm was stale (false), or it failed.</summary>

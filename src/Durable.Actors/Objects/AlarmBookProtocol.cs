@@ -31,10 +31,11 @@ internal static class AlarmBookProtocol
     /// </summary>
     public sealed record ConfirmAlarm(ObjectKey Object, DateTimeOffset? Due) : IBookCommand;
 
-    /// <summary>Asks for the book's entries of one object (exhausted ones included); answered with <see cref="AlarmBookResult"/>.</summary>
+    /// <summary>Asks for the book's entries of one object (exhausted ones included); answered with <see cref="AlarmBookResult"/> once
+    /// everything the book applied before it is durable.</summary>
     public sealed record GetAlarms(ObjectKey Object) : IBookCommand;
 
-    /// <summary>Sharding's stop message for a book (its own passivation when empty, handoff, shutdown).</summary>
+    /// <summary>Sharding's stop message for a book (handoff, shutdown).</summary>
     public sealed record Stop
     {
         public static readonly Stop Instance = new();
