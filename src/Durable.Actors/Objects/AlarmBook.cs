@@ -9,7 +9,7 @@ namespace Durable.Objects;
 
 /// <summary>
 /// The alarm book of one (namespace, shard): an event-sourced entity of the <c>alarm-books</c> region, which runs with
-/// remember-entities, so a book with entries is started again when its node starts or its shard fails over. What it
+/// remember-entities, so every book (with its entries) is started again when its node starts or its shard fails over. What it
 /// promises:
 /// <list type="bullet">
 /// <item><b>No committed alarm is missing.</b> An object notes an alarm here, and waits for the note to be durable,
