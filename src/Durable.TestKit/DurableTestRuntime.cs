@@ -191,6 +191,8 @@ public sealed class DurableTestRuntime : IAsyncDisposable
                 _akka.Advance(TimeSpan.Zero);
                 await _akka.SettleAsync();
             }
+            // The Akka engine's alarm books: attempts ended and recorded, their timers armed again.
+            if (_runtime.Objects is { } objects) await objects.Books.WhenIdleAsync();
             if (!Clock.HasDueTimers) return;
             Clock.Advance(TimeSpan.Zero);
         }

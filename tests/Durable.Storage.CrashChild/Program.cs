@@ -5,8 +5,12 @@
 //
 // Usage: Durable.Storage.CrashChild alarms <sqlite path> <objects> (set|serve)
 // set: object "a{i}" sets an alarm due 1-3 s from now and the child prints "set a{i}" once that is durable.
+// set-paced: the same, at most 16 sets at a time (so a kill lands while sets are in flight).
 // Both modes then serve alarms until killed; every run of an alarm handler prints "fired a{i}" as it starts (a run
 // whose commit is lost in a crash runs again after the restart, and prints again).
+//
+// Usage: Durable.Storage.CrashChild akka-alarms <sqlite path> <objects> (set|serve): the same on the Akka engine (objects
+// as sharded persistent actors journaling to the SQLite file, alarms indexed in alarm books).
 //
 // Usage: Durable.Storage.CrashChild akka <prefix> <objects> <plugin> <plugin arguments...>: persistent actors writing
 // through an Akka.Persistence plugin; see AkkaPersistenceMode.cs.
@@ -22,9 +26,9 @@ if (args[0] == "akka")
     return;
 }
 
-if (args[0] == "alarms")
+if (args[0] is "alarms" or "akka-alarms")
 {
-    await AlarmMode.RunAsync(args[1], int.Parse(args[2]), args[3] == "set");
+    await AlarmMode.RunAsync(args[1], int.Parse(args[2]), args[3], akka: args[0] == "akka-alarms");
     return;
 }
 
@@ -76,25 +80,36 @@ internal static class AlarmMode
 {
     public static readonly Lock Output = new();
 
-    public static async Task RunAsync(string path, int objects, bool set)
+    public static async Task RunAsync(string path, int objects, string mode, bool akka)
     {
-        var services = new ServiceCollection();
-        services.Configure<DurableIdOptions>(o => o.Secret = "crash-child-id-secret-0123456789");
-        services.AddDurableObjects(o =>
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.Configure<DurableIdOptions>(o => o.Secret = "crash-child-id-secret-0123456789");
+        var durable = builder.Services.AddDurableObjects(o =>
         {
             o.AddNamespace<Alarmed>("alarmed");
             o.MaxInFlightEventsPerNode = 100_000;
-        }).UseSqliteStorage(path);
-        await using var provider = services.BuildServiceProvider();
-        foreach (var hosted in provider.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
+        });
+        if (akka) durable.UseAkkaObjects(ObjectJournal.Sqlite(_ => path));
+        else durable.UseSqliteStorage(path);
+        using var host = builder.Build();
+        await host.StartAsync();
         Print("ready");
-        if (set)
+        if (mode is "set" or "set-paced")
         {
-            var ns = provider.GetDurableObjectNamespace("alarmed");
+            var ns = host.Services.GetDurableObjectNamespace("alarmed");
+            using var pace = new SemaphoreSlim(mode == "set-paced" ? 16 : objects);
             await Task.WhenAll(Enumerable.Range(0, objects).Select(async i =>
             {
-                using var response = await ns.GetByName($"a{i}").FetchAsync(new HttpRequestMessage(HttpMethod.Post, $"/?{1000 + i * 2000 / objects}"));
-                Print($"set a{i}");
+                await pace.WaitAsync();
+                try
+                {
+                    using var response = await ns.GetByName($"a{i}").FetchAsync(new HttpRequestMessage(HttpMethod.Post, $"/?{1000 + i * 2000 / objects}"));
+                    Print($"set a{i}");
+                }
+                finally
+                {
+                    pace.Release();
+                }
             }));
         }
         await Task.Delay(Timeout.Infinite);

@@ -43,9 +43,12 @@ public static class DurableObjectsBuilderAkkaExtensions
                 .WithRemoting("127.0.0.1", 0)
                 .WithClustering()
                 .WithCustomSerializer("durable", [typeof(BatchCommitted), typeof(ObjectSnapshot)], system => new DurableSerializer(system))
+                .WithCustomSerializer("durable-alarm-book", AlarmBookSerializer.Types, system => new AlarmBookSerializer(system))
                 .AddHocon("""
                     akka.cluster.sharding.state-store-mode = ddata
                     akka.cluster.sharding.remember-entities = off
+                    # Only the alarm books remember their entities; they keep them in the journal.
+                    akka.cluster.sharding.remember-entities-store = eventsourced
                     akka.cluster.min-nr-of-members = 1
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off

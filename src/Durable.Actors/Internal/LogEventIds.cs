@@ -33,6 +33,7 @@ internal static class LogEventIds
 
     public const int AlarmRetrying = 1300;
     public const int AlarmDropped = 1301;
+    public const int AlarmBookRecovered = 1302;
 
     public const int SocketAccepted = 1400;
     public const int SocketRefused = 1401;

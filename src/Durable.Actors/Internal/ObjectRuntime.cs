@@ -21,6 +21,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     private readonly ActivationCollector _collector;
     private readonly AlarmScheduler _alarms;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IdCodec? _ids;
     private IObjectPlacement? _placement;
     private IObjectRouter? _router;
@@ -71,6 +72,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public bool IsStarted => _ids is not null;
 
+    /// <summary>Completes when <see cref="StartAsync"/> has finished (the Akka engine's alarm books wait for it).</summary>
+    public Task Started => _started.Task;
+
     /// <summary>Started, and in a cluster joined with shards allocated.</summary>
     public bool IsReady => IsStarted && (_router?.IsReady ?? true) && (_objects?.IsUp ?? true);
 
@@ -106,6 +110,7 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         _collector.Start();
         await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
         Log.Started(Logger, Options.Namespaces.Count);
+        _started.TrySetResult();
     }
 
     public NamespaceRegistration GetNamespace(string name) =>

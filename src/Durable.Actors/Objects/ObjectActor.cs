@@ -53,6 +53,8 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
     private long _snapshotSeq;
     private DateTimeOffset _lastCommit;
     private (Action Committed, Action<Exception> Failed)? _append;
+    // The batch waiting for its alarm book's note before it is persisted.
+    private JournalEvent? _noting;
 
     public ObjectActor(ObjectRuntime runtime, NamespaceRegistration @namespace, string entityId)
     {
@@ -124,6 +126,12 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
             case ObjectProtocol.Stop:
                 _stopRequested = true;
                 StopIfIdle();
+                return true;
+            case ObjectProtocol.AlarmBookNoted noted:
+                AlarmBookAnswered(noted.Batch, null);
+                return true;
+            case ObjectProtocol.AlarmBookNoteFailed failed:
+                AlarmBookAnswered(failed.Batch, failed.Cause);
                 return true;
             case ObjectProtocol.Restart restart:
                 throw new ObjectResetException(restart.Reason);
@@ -301,15 +309,45 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
     private void Append(JournalEvent journalEvent, Action committed, Action<Exception> failed)
     {
         _append = (committed, failed);
+        if (journalEvent.Batch is { AlarmChanged: true, Alarm: { } due })
+        {
+            // A commit that sets an alarm waits until the alarm's book has noted it, so no committed alarm is ever
+            // missing from its book (AlarmBook). Appends are one at a time, so this holds the batches behind it too.
+            _noting = journalEvent;
+            _runtime.Objects!.Books.NoteAsync(Id, due).PipeTo(_self,
+                success: () => new ObjectProtocol.AlarmBookNoted(journalEvent),
+                failure: error => new ObjectProtocol.AlarmBookNoteFailed(journalEvent, error));
+            return;
+        }
+        Commit(journalEvent);
+    }
+
+    private void Commit(JournalEvent journalEvent)
+    {
         PersistAsync(new BatchCommitted(journalEvent.Time, journalEvent.Batch), persisted => InTurn(() =>
         {
             var (done, _) = _append!.Value;
             _append = null;
             _lastCommit = persisted.At;
-            if (persisted.Batch.AlarmChanged) _runtime.Alarms.OnCommitted(Id, persisted.Batch.Alarm);
+            // Before done(): the next batch's note must reach the book after this confirmation, not before it.
+            if (persisted.Batch.AlarmChanged) _runtime.Objects!.Books.Confirm(Id, persisted.Batch.Alarm);
             done();
             MaybeSnapshot();
         }));
+    }
+
+    private void AlarmBookAnswered(JournalEvent journalEvent, Exception? error)
+    {
+        // An answer for an earlier incarnation (the actor restarted since), or for a reset one, is ignored.
+        if (!ReferenceEquals(journalEvent, _noting) || _broken is not null) return;
+        _noting = null;
+        if (error is null)
+        {
+            Commit(journalEvent);
+            return;
+        }
+        InTurn(() => FailAppend(new InvalidOperationException(
+            $"the alarm book of object {Id} did not note its alarm due {journalEvent.Batch.Alarm:O} ({error.Message})", error)));
     }
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -37,4 +37,10 @@ internal static class ObjectProtocol
 
     /// <summary>The object was reset: restart the actor, which recovers a fresh instance from the journal.</summary>
     public sealed record Restart(DurableObjectException Reason);
+
+    /// <summary>The alarm book has noted the alarm <paramref name="Batch"/> sets: persist the batch now.</summary>
+    public sealed record AlarmBookNoted(Storage.JournalEvent Batch);
+
+    /// <summary>The alarm book could not note the alarm <paramref name="Batch"/> sets: the commit fails (the object resets).</summary>
+    public sealed record AlarmBookNoteFailed(Storage.JournalEvent Batch, Exception Cause);
 }

@@ -51,6 +51,9 @@ internal sealed partial class ShardedObjects
 
     internal void Stopped(DurableObjectId id, IActorRef actor) => _live.TryRemove(new KeyValuePair<DurableObjectId, IActorRef>(id, actor));
 
+    /// <summary>The alarm books of every namespace (one region, remember-entities on).</summary>
+    public AlarmBooks Books { get; } = new();
+
     /// <summary>Completes once this node is Up in its cluster.</summary>
     public Task WhenUpAsync()
     {
@@ -83,6 +86,7 @@ internal sealed partial class ShardedObjects
                 handOffStopMessage: ObjectProtocol.Stop.Instance);
         }
         _regions = regions.ToFrozenDictionary(StringComparer.Ordinal);
+        await Books.StartAsync(system, runtime);
         var listener = system.ActorOf(Props.Create(() => new LostEventListener(this)), "durable-lost-events");
         system.EventStream.Subscribe(listener, typeof(DeadLetter));
     }

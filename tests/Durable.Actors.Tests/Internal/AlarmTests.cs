@@ -1,3 +1,4 @@
+using Durable.Actors.Tests.Objects;
 using Durable.TestKit;
 
 namespace Durable.Actors.Tests.Internal;
@@ -10,16 +11,9 @@ public class AlarmTests
     {
         await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("alarm", "a");
-        await Call(stub, "/set?10");
 
-        await kit.AdvanceAsync(TimeSpan.FromSeconds(9.9));
-        Assert.Equal(0, kit.Probe().Count("alarm.runs"));
-        await kit.AdvanceAsync(TimeSpan.FromSeconds(0.1));
+        await AlarmSpecs.FiresOnceAtItsTimeAsync(kit, stub);
 
-        Assert.Equal("0@00:10", await Call(stub, "/attempts"));
-        await kit.AdvanceAsync(TimeSpan.FromMinutes(5));
-        Assert.Equal(1, kit.Probe().Count("alarm.runs"));
-        Assert.Equal("none", await Call(stub, "/get"));
         Assert.Null((await kit.Storage.ReadDurableStateAsync(stub.Id)).Alarm);
     }
 
@@ -44,21 +38,9 @@ public class AlarmTests
     public async Task Throwing_handler_is_retried_with_doubling_backoff_six_times_then_dropped()
     {
         await using var kit = await Kit.StartAsync();
-        var stub = kit.Stub("alarm", "failing");
-        for (var i = 0; i < 100; i++) kit.Probe().Bump("alarm.failures");
-        await Call(stub, "/set?1");
 
-        // First run at 1 s, retries 2, 4, 8, 16, 32, 64 s after each failure.
-        foreach (var step in new[] { 1, 2, 4, 8, 16, 32, 64 })
-        {
-            await kit.AdvanceAsync(TimeSpan.FromSeconds(step - 0.5));
-            var before = kit.Probe().Count("alarm.runs");
-            await kit.AdvanceAsync(TimeSpan.FromSeconds(0.5));
-            Assert.Equal(before + 1, kit.Probe().Count("alarm.runs"));
-        }
-        await kit.AdvanceAsync(TimeSpan.FromMinutes(30));
+        await AlarmSpecs.RetriesWithDoublingBackoffAsync(kit, kit.Stub("alarm", "failing"));
 
-        Assert.Equal(7, kit.Probe().Count("alarm.runs"));
         Assert.Equal(0, kit.ScheduledAlarmCount);
     }
 
@@ -188,6 +170,5 @@ public class AlarmTests
         Assert.Equal("0@01:40", await Call(second.Stub("alarm", "late"), "/attempts"));
     }
 
-    private static Task<string> Call(DurableObjectStub stub, string path) =>
-        stub.FetchAsync(path is "/get" or "/attempts" ? Kit.Get(path) : Kit.Post(path)).TextAsync();
+    private static Task<string> Call(DurableObjectStub stub, string path) => AlarmSpecs.Call(stub, path);
 }

@@ -14,7 +14,7 @@ internal sealed class AkkaKit : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(_directory, "durable.db");
 
-    public Task<DurableTestRuntime> StartAsync(Action<DurableObjectsOptions>? tune = null, Action<IServiceCollection>? services = null) =>
+    public Task<DurableTestRuntime> StartAsync(Action<DurableObjectsOptions>? tune = null, Action<IServiceCollection>? services = null, VirtualClock? clock = null) =>
         DurableTestRuntime.StartOnAkkaAsync(o =>
         {
             TestNamespaces.AddAll(o);
@@ -25,7 +25,7 @@ internal sealed class AkkaKit : IAsyncDisposable
             s.Configure<DurableIdOptions>(o => o.Secret = "akka-kit-secret-" + _directory);
             TestNamespaces.AddProbe(s);
             services?.Invoke(s);
-        });
+        }, clock);
 
     public ValueTask DisposeAsync()
     {
