@@ -8,7 +8,7 @@ namespace Durable.Web.WebSockets;
 /// thread finds the queue idle (often the object's turn itself, so an echo needs no thread hop). After a close frame
 /// is queued, or the connection failed, further frames are dropped.
 /// </summary>
-internal sealed class SocketConnection(WebSocket socket) : ISocketTransport
+internal sealed class SocketConnection(WebSocket socket) : IClientConnection
 {
     /// <summary>How long the other side gets to answer a close frame (or to take the frames queued before it) before the
     /// connection is dropped anyway.</summary>

@@ -93,7 +93,7 @@ internal sealed partial class WebSocketEdge(
         upgrading = null; // this frame lives as long as the socket; the finished upgrade task (~130 bytes) need not
         if (upgrade is null) return;
         using var ws = await AcceptAsync(context, upgrade);
-        var connection = new SocketConnection(ws);
+        var connection = Connect(ws);
         if (upgrade.Socket is not { } socket)
         {
             Log.Refused(logger, upgrade.Rejection!);
@@ -102,7 +102,7 @@ internal sealed partial class WebSocketEdge(
             return;
         }
         Log.Accepted(logger, socket.Owner.Id);
-        socket.Attach(connection);
+        socket.Attach(connection, (connection as SocketActorConnection)?.Actor);
         Clients.Add(connection);
         using var reader = new MessageReader(ws, Options.MaxMessageSize);
         var closeCode = WebSocketCloseCodes.Abnormal;
@@ -127,6 +127,14 @@ internal sealed partial class WebSocketEdge(
         }
     }
 
+    /// <summary>
+    /// The sending half of an accepted client socket: on the Akka engine a <see cref="SocketActor"/> on the node's actor
+    /// system; on the classic engine, which has no actor system, a <see cref="SocketConnection"/>.
+    /// </summary>
+    internal IClientConnection Connect(WebSocket ws) => runtime.Objects is { } akka
+        ? SocketActorConnection.Start(akka.System, akka.Materializer, ws, Options.SendBufferMessages, runtime.Metrics)
+        : new SocketConnection(ws);
+
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
     private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)
     {
@@ -143,7 +151,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Reads messages until the socket closes; returns the close code.</summary>
-    private async Task<int> ReceiveAsync(HibernatableSocket socket, SocketConnection connection, MessageReader reader, CancellationToken cancellationToken)
+    private async Task<int> ReceiveAsync(HibernatableSocket socket, IClientConnection connection, MessageReader reader, CancellationToken cancellationToken)
     {
         var ws = connection.Socket;
         while (true)
@@ -183,7 +191,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Runs one socket event on the object; false when the object or node was too busy (the socket is then closed).</summary>
-    private async Task<bool> DeliverAsync(HibernatableSocket socket, SocketConnection connection, SocketEvent e)
+    private async Task<bool> DeliverAsync(HibernatableSocket socket, IClientConnection connection, SocketEvent e)
     {
         try
         {
@@ -215,7 +223,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Sends a close frame and waits (briefly) for the client's answering close.</summary>
-    internal async Task CloseAsync(SocketConnection connection, int code, string reason)
+    internal async Task CloseAsync(IClientConnection connection, int code, string reason)
     {
         connection.Close(code, Truncate(reason));
         var ws = connection.Socket;
