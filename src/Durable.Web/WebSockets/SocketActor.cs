@@ -20,47 +20,57 @@ namespace Durable.Web.WebSockets;
 /// <item>Its ref is the socket's address: an <see cref="OutgoingFrame"/> told to it is sent like one queued locally.</item>
 /// </list>
 /// </summary>
-internal sealed class SocketActor : ReceiveActor, IWithTimers
+internal sealed class SocketActor(SocketActorConnection connection, IMaterializer materializer) : UntypedActor
 {
-    private const string GraceTimer = "grace";
-    private readonly SocketActorConnection _connection;
-    private readonly IMaterializer _materializer;
     private bool _running;
-
-    public SocketActor(SocketActorConnection connection, IMaterializer materializer)
-    {
-        _connection = connection;
-        _materializer = materializer;
-        Receive<SocketProtocol.Run>(_ => Run());
-        Receive<OutgoingFrame>(frame => _connection.Send(frame));
-        Receive<SocketProtocol.Closing>(_ =>
-        {
-            Run();
-            Timers.StartSingleTimer(GraceTimer, SocketProtocol.GraceOver.Instance, SocketConnection.CloseGrace);
-        });
-        Receive<SocketProtocol.GraceOver>(_ => _connection.Socket.Abort());
-        Receive<SocketProtocol.GraphEnded>(Ended);
-        Receive<SocketProtocol.CloseSent>(_ => Context.Stop(Self));
-    }
-
-    public ITimerScheduler Timers { get; set; } = null!;
+    private ICancelable? _grace;
 
     public static Props Props(SocketActorConnection connection, IMaterializer materializer) =>
-        Akka.Actor.Props.Create(() => new SocketActor(connection, materializer));
+        Akka.Actor.Props.Create<SocketActor>(connection, materializer);
+
+    // An untyped actor with a switch: ReceiveActor's per-instance handler tables would cost every idle socket memory.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case SocketProtocol.Run:
+                Run();
+                break;
+            case OutgoingFrame frame:
+                connection.Send(frame);
+                break;
+            case SocketProtocol.Closing:
+                Run();
+                _grace ??= Context.System.Scheduler.ScheduleTellOnceCancelable(SocketConnection.CloseGrace, Self, SocketProtocol.GraceOver.Instance, Self);
+                break;
+            case SocketProtocol.GraceOver:
+                connection.Socket.Abort();
+                break;
+            case SocketProtocol.GraphEnded ended:
+                Ended(ended);
+                break;
+            case SocketProtocol.CloseSent:
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     private void Run()
     {
         if (_running) return;
         _running = true;
-        ChannelSource.FromReader(_connection.Frames)
-            .RunWith(Sink.ForEachAsync<OutgoingFrame>(1, _connection.WriteAsync), _materializer)
+        ChannelSource.FromReader(connection.Frames)
+            .RunWith(Sink.ForEachAsync<OutgoingFrame>(1, connection.WriteAsync), materializer)
             .PipeTo(Self, success: () => SocketProtocol.GraphEnded.Completed, failure: error => new SocketProtocol.GraphEnded(error));
     }
 
     private void Ended(SocketProtocol.GraphEnded ended)
     {
-        var socket = _connection.Socket;
-        if (ended.Error is null && _connection.PendingClose is { HasFrame: true } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        var socket = connection.Socket;
+        if (ended.Error is null && connection.PendingClose is { HasFrame: true } close && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None)
                 .PipeTo(Self, success: () => SocketProtocol.CloseSent.Instance, failure: _ => SocketProtocol.CloseSent.Instance);
@@ -71,8 +81,9 @@ internal sealed class SocketActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _grace?.Cancel();
         // Stopped with its system too: nothing more can be sent, and whoever waits for the drain need not wait longer.
-        _connection.WhenDrainedAsync();
-        _connection.Finished();
+        connection.WhenDrainedAsync();
+        connection.Finished();
     }
 }

@@ -129,11 +129,11 @@ internal sealed partial class WebSocketEdge(
 
     /// <summary>
     /// The sending half of an accepted client socket: on the Akka engine a <see cref="SocketActor"/> on the node's actor
-    /// system; on the classic engine, which has no actor system, a <see cref="SocketConnection"/>.
+    /// system; on the classic engine, which has no actor system, a <see cref="SocketConnection"/> with the same bound.
     /// </summary>
     internal IClientConnection Connect(WebSocket ws) => runtime.Objects is { } akka
         ? SocketActorConnection.Start(akka.System, akka.Materializer, ws, Options.SendBufferMessages, runtime.Metrics)
-        : new SocketConnection(ws);
+        : new SocketConnection(ws, Options.SendBufferMessages, runtime.Metrics.SlowClosed, runtime.Time);
 
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
     private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Akka.Actor;
+using Durable.TestKit;
 using Durable.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,12 +10,15 @@ namespace Durable.Web.Tests.WebSockets;
 /// <summary>Client sockets owned by socket actors at the edge (Akka engine): bounded sending, hibernation, the actor ref.</summary>
 public sealed class SocketActorTests
 {
-    [Fact]
-    public async Task Client_that_stops_reading_is_closed_with_1008_and_counted()
+    [Theory]
+    [InlineData("akka")]
+    [InlineData("classic")] // an old-engine store makes the test node run the classic engine (SocketConnection)
+    public async Task Client_that_stops_reading_is_closed_with_1008_and_counted(string engine)
     {
-        await using var host = await SocketHost.StartAsync(sockets: s => s.SendBufferMessages = 8);
+        await using var host = await SocketHost.StartAsync(sockets: s => s.SendBufferMessages = 8, storage: engine == "classic" ? new TestStorage() : null);
         using var slowClosed = new CounterProbe(host, "durable.sockets.slow_closed");
-        using var ws = await host.ConnectAsync("/ns/probe/name/slow/ws");
+        var name = "slow-" + engine;
+        using var ws = await host.ConnectAsync($"/ns/probe/name/{name}/ws");
 
         // The client never reads: each 256 KiB answer goes into the loopback's TCP buffers until they are full, then
         // into the socket's buffer of 8 frames, and the next one finds it full. One command at a time, each handled
@@ -25,7 +29,7 @@ public sealed class SocketActorTests
             Assert.True(sent < 400, $"the node buffered {sent} unread answers of 256 KiB without closing the socket");
             await ws.SendTextAsync("flood:" + (256 << 10));
             sent++;
-            await ObjectSocketTests.WaitForAsync(() => SocketProbe.Floods.GetValueOrDefault("slow") == sent, $"the object handled flood {sent}");
+            await ObjectSocketTests.WaitForAsync(() => SocketProbe.Floods.GetValueOrDefault(name) == sent, $"the object handled flood {sent}");
         }
 
         // Reading again, the client gets what was queued before the overflow, then the close.
