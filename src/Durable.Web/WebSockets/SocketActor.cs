@@ -26,7 +26,9 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
     private ICancelable? _grace;
 
     public static Props Props(SocketActorConnection connection, IMaterializer materializer) =>
-        Akka.Actor.Props.Create<SocketActor>(connection, materializer);
+        Akka.Actor.Props.Create<SocketActor>(connection, materializer).WithDispatcher(Dispatcher);
+
+    public const string Dispatcher = "durable.sockets-dispatcher";
 
     // An untyped actor with a switch: ReceiveActor's per-instance handler tables would cost every idle socket memory.
     protected override void OnReceive(object message)
@@ -63,7 +65,9 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
         if (_running) return;
         _running = true;
         ChannelSource.FromReader(connection.Frames)
-            .RunWith(Sink.ForEachAsync<OutgoingFrame>(1, connection.WriteAsync), materializer)
+            .ToMaterialized(Sink.ForEachAsync<OutgoingFrame>(1, connection.WriteAsync), Keep.Right)
+            .WithAttributes(ActorAttributes.CreateDispatcher(Dispatcher))
+            .Run(materializer)
             .PipeTo(Self, success: () => SocketProtocol.GraphEnded.Completed, failure: error => new SocketProtocol.GraphEnded(error));
     }
 

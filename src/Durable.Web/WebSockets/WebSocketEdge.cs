@@ -24,6 +24,10 @@ namespace Durable.Web.WebSockets;
 /// socket leaves the object's <c>GetWebSockets</c>.</item>
 /// <item>An object at its socket limit: the handshake completes and the socket is closed at once with 1008.</item>
 /// <item>A full queue (overloaded) closes the socket with 1013 rather than dropping a message.</item>
+/// <item>Sending is bounded (<see cref="DurableWebSocketOptions.SendBufferMessages"/>): a client that does not read what
+/// is sent to it is closed with 1008 and counted. On the Akka engine each socket's sending half is a
+/// <see cref="SocketActor"/> whose ref the object's <see cref="HibernatableSocket"/> holds; its messages are read here and
+/// submitted to the object's region, each once the previous one's turn is durable.</item>
 /// <item>Cluster: an upgrade for an object another node owns is relayed to that node by <see cref="WebSocketProxy"/>; an
 /// upgrade forwarded here by another node runs here or is refused (503 shard moved), never relayed again. A socket whose
 /// object's shard leaves this node is closed with 1012, and so is one whose next event finds the shard gone.</item>
