@@ -52,6 +52,13 @@ public static class DurableObjectsBuilderAkkaExtensions
                     akka.cluster.min-nr-of-members = 1
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                    # Client sockets' actors and their sending graphs (Durable.Web's SocketActor): on a thread of their
+                    # own, so their per-frame work does not queue in front of the objects' turns (bench/README.md).
+                    durable.sockets-dispatcher {
+                      type = ForkJoinDispatcher
+                      throughput = 100
+                      dedicated-thread-pool.thread-count = 1
+                    }
                     """, HoconAddMode.Prepend);
             if (settings is not null && settings.HasPath("akka")) akka.AddHocon(settings, HoconAddMode.Prepend);
             journal?.Configure(akka, sp);

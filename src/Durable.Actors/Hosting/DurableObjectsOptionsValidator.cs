@@ -44,6 +44,7 @@ internal sealed class DurableObjectsOptionsValidator
             failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.MaxMessageSize)} is {options.MaxMessageSize}; it must be at most 256 MiB.");
         AtLeast(nameof(options.MaxSocketsPerObject), options.MaxSocketsPerObject, 1);
         AtLeast(nameof(options.MaxAttachmentSize), options.MaxAttachmentSize, 0);
+        AtLeast(nameof(options.SendBufferMessages), options.SendBufferMessages, 1);
         if (options.PhoenixHeartbeatTimeout <= TimeSpan.Zero)
             failures.Add($"{DurableWebSocketOptions.SectionName}:{nameof(options.PhoenixHeartbeatTimeout)} is {options.PhoenixHeartbeatTimeout}; it must be a positive duration.");
         if (options.KeepAliveInterval < TimeSpan.Zero)

@@ -22,6 +22,7 @@ internal sealed class DurableMetrics
     private readonly Counter<long> _socketMessages;
     private readonly Counter<long> _autoResponses;
     private readonly Counter<long> _socketCloses;
+    private readonly Counter<long> _slowCloses;
     private readonly Counter<long> _channelJoins;
 
     public DurableMetrics(IMeterFactory meterFactory, Func<int> activeObjects, Func<int> inFlightEvents, Func<int> openSockets)
@@ -44,6 +45,7 @@ internal sealed class DurableMetrics
         _socketMessages = meter.CreateCounter<long>("durable.sockets.messages", "{message}", "WebSocket messages delivered to objects");
         _autoResponses = meter.CreateCounter<long>("durable.sockets.auto_responses", "{message}", "WebSocket messages answered at the edge by the auto-response");
         _socketCloses = meter.CreateCounter<long>("durable.sockets.closed", "{socket}", "WebSockets closed, by close code");
+        _slowCloses = meter.CreateCounter<long>("durable.sockets.slow_closed", "{socket}", "WebSockets closed (1008) because their client did not read what was sent to it");
         _channelJoins = meter.CreateCounter<long>("durable.channels.joins", "{join}", "Phoenix channel joins, by outcome");
         meter.CreateObservableUpDownCounter("durable.sockets.open", openSockets, "{socket}", "WebSockets and channel subscribers open on this node");
         meter.CreateObservableUpDownCounter("durable.objects.active", activeObjects, "{object}", "Objects active on this node");
@@ -83,6 +85,8 @@ internal sealed class DurableMetrics
     public void AutoResponded() => _autoResponses.Add(1);
 
     public void SocketClosed(int code) => _socketCloses.Add(1, new KeyValuePair<string, object?>("code", code));
+
+    public void SlowClosed() => _slowCloses.Add(1);
 
     public void ChannelJoined(bool admitted) => _channelJoins.Add(1, new KeyValuePair<string, object?>("outcome", admitted ? "ok" : "error"));
 }

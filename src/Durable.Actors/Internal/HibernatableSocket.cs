@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Akka.Actor;
 
 namespace Durable.Internal;
 
@@ -72,12 +73,19 @@ internal sealed class HibernatableSocket : DurableWebSocket
     public override T? DeserializeAttachment<T>() where T : default =>
         Volatile.Read(ref _attachment) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, Owner.Registry.Json) : default;
 
-    /// <summary>Connects the edge's transport and sends what the object sent before it was there.</summary>
-    public void Attach(ISocketTransport transport)
+    /// <summary>
+    /// The socket actor at the edge that owns the client connection (Akka engine; null on the classic engine): the
+    /// socket's address, which works from any node. Frames told to it as <see cref="OutgoingFrame"/>s are sent in order.
+    /// </summary>
+    public IActorRef? Actor { get; private set; }
+
+    /// <summary>Connects the edge's transport (and its socket actor) and sends what the object sent before it was there.</summary>
+    public void Attach(ISocketTransport transport, IActorRef? actor = null)
     {
         lock (_sync)
         {
             _transport = transport;
+            Actor = actor;
             if (_early is null) return;
             foreach (var frame in _early) transport.Send(frame);
             _early = null;

@@ -15,16 +15,16 @@ internal sealed class ClientSockets(TimeProvider time)
 {
     internal const string GoingAwayReason = "going away: the node is shutting down";
 
-    private readonly ConcurrentDictionary<SocketConnection, byte> _open = new();
+    private readonly ConcurrentDictionary<IClientConnection, byte> _open = new();
     private volatile bool _stopping;
 
-    public void Add(SocketConnection connection)
+    public void Add(IClientConnection connection)
     {
         _open.TryAdd(connection, 0);
         if (_stopping) connection.Close(WebSocketCloseCodes.GoingAway, GoingAwayReason);
     }
 
-    public void Remove(SocketConnection connection) => _open.TryRemove(connection, out _);
+    public void Remove(IClientConnection connection) => _open.TryRemove(connection, out _);
 
     /// <summary>Sends every open socket a close frame with 1001 and drops, after <see cref="SocketConnection.CloseGrace"/>,
     /// those whose client did not answer; returns how many were told.</summary>

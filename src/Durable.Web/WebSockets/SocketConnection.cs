@@ -4,11 +4,14 @@ using Durable.Internal;
 namespace Durable.Web.WebSockets;
 
 /// <summary>
-/// The sending half of one client WebSocket: frames are queued and written one at a time in call order, by whichever
-/// thread finds the queue idle (often the object's turn itself, so an echo needs no thread hop). After a close frame
-/// is queued, or the connection failed, further frames are dropped.
+/// The sending half of one client WebSocket (classic engine, and the old cluster's relays): frames are queued and written
+/// one at a time in call order, by whichever thread finds the queue idle (often the object's turn itself, so an echo
+/// needs no thread hop). After a close frame is queued, or the connection failed, further frames are dropped. With a
+/// bound (<paramref name="maxQueued"/>), a frame that finds that many waiting closes the socket with 1008 after them
+/// (<paramref name="overflowed"/> runs) and drops the connection if they are not taken within <see cref="CloseGrace"/>.
 /// </summary>
-internal sealed class SocketConnection(WebSocket socket) : ISocketTransport
+internal sealed class SocketConnection(WebSocket socket, int maxQueued = int.MaxValue, Action? overflowed = null, TimeProvider? time = null)
+    : IClientConnection
 {
     /// <summary>How long the other side gets to answer a close frame (or to take the frames queued before it) before the
     /// connection is dropped anyway.</summary>
@@ -35,7 +38,16 @@ internal sealed class SocketConnection(WebSocket socket) : ISocketTransport
             if (frame.Type == WebSocketMessageType.Close) _closeQueued = true;
             if (_sending)
             {
-                (_queue ??= new()).Enqueue(frame);
+                var queue = _queue ??= new();
+                if (queue.Count >= maxQueued && !_closeQueued)
+                {
+                    // The client is not reading: it gets what is queued, then the close.
+                    _closeQueued = true;
+                    frame = OutgoingFrame.Close(WebSocketCloseCodes.PolicyViolation, SocketActorConnection.SlowReaderReason);
+                    overflowed?.Invoke();
+                    _ = DropIfStuckAsync();
+                }
+                queue.Enqueue(frame);
                 return;
             }
             _sending = true;
@@ -89,6 +101,12 @@ internal sealed class SocketConnection(WebSocket socket) : ISocketTransport
                 Idle();
             }
         }
+    }
+
+    private async Task DropIfStuckAsync()
+    {
+        await Task.Delay(CloseGrace, time ?? TimeProvider.System);
+        if (!WhenDrainedAsync().IsCompleted) Socket.Abort();
     }
 
     private void Idle()

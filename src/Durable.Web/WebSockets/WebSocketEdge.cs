@@ -24,6 +24,10 @@ namespace Durable.Web.WebSockets;
 /// socket leaves the object's <c>GetWebSockets</c>.</item>
 /// <item>An object at its socket limit: the handshake completes and the socket is closed at once with 1008.</item>
 /// <item>A full queue (overloaded) closes the socket with 1013 rather than dropping a message.</item>
+/// <item>Sending is bounded (<see cref="DurableWebSocketOptions.SendBufferMessages"/>): a client that does not read what
+/// is sent to it is closed with 1008 and counted. On the Akka engine each socket's sending half is a
+/// <see cref="SocketActor"/> whose ref the object's <see cref="HibernatableSocket"/> holds; its messages are read here and
+/// submitted to the object's region, each once the previous one's turn is durable.</item>
 /// <item>Cluster: an upgrade for an object another node owns is relayed to that node by <see cref="WebSocketProxy"/>; an
 /// upgrade forwarded here by another node runs here or is refused (503 shard moved), never relayed again. A socket whose
 /// object's shard leaves this node is closed with 1012, and so is one whose next event finds the shard gone.</item>
@@ -93,7 +97,7 @@ internal sealed partial class WebSocketEdge(
         upgrading = null; // this frame lives as long as the socket; the finished upgrade task (~130 bytes) need not
         if (upgrade is null) return;
         using var ws = await AcceptAsync(context, upgrade);
-        var connection = new SocketConnection(ws);
+        var connection = Connect(ws);
         if (upgrade.Socket is not { } socket)
         {
             Log.Refused(logger, upgrade.Rejection!);
@@ -102,7 +106,7 @@ internal sealed partial class WebSocketEdge(
             return;
         }
         Log.Accepted(logger, socket.Owner.Id);
-        socket.Attach(connection);
+        socket.Attach(connection, (connection as SocketActorConnection)?.Actor);
         Clients.Add(connection);
         using var reader = new MessageReader(ws, Options.MaxMessageSize);
         var closeCode = WebSocketCloseCodes.Abnormal;
@@ -127,6 +131,14 @@ internal sealed partial class WebSocketEdge(
         }
     }
 
+    /// <summary>
+    /// The sending half of an accepted client socket: on the Akka engine a <see cref="SocketActor"/> on the node's actor
+    /// system; on the classic engine, which has no actor system, a <see cref="SocketConnection"/> with the same bound.
+    /// </summary>
+    internal IClientConnection Connect(WebSocket ws) => runtime.Objects is { } akka
+        ? SocketActorConnection.Start(akka.System, akka.Materializer, ws, Options.SendBufferMessages, runtime.Metrics)
+        : new SocketConnection(ws, Options.SendBufferMessages, runtime.Metrics.SlowClosed, runtime.Time);
+
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
     private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)
     {
@@ -143,7 +155,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Reads messages until the socket closes; returns the close code.</summary>
-    private async Task<int> ReceiveAsync(HibernatableSocket socket, SocketConnection connection, MessageReader reader, CancellationToken cancellationToken)
+    private async Task<int> ReceiveAsync(HibernatableSocket socket, IClientConnection connection, MessageReader reader, CancellationToken cancellationToken)
     {
         var ws = connection.Socket;
         while (true)
@@ -183,7 +195,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Runs one socket event on the object; false when the object or node was too busy (the socket is then closed).</summary>
-    private async Task<bool> DeliverAsync(HibernatableSocket socket, SocketConnection connection, SocketEvent e)
+    private async Task<bool> DeliverAsync(HibernatableSocket socket, IClientConnection connection, SocketEvent e)
     {
         try
         {
@@ -215,7 +227,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Sends a close frame and waits (briefly) for the client's answering close.</summary>
-    internal async Task CloseAsync(SocketConnection connection, int code, string reason)
+    internal async Task CloseAsync(IClientConnection connection, int code, string reason)
     {
         connection.Close(code, Truncate(reason));
         var ws = connection.Socket;

@@ -8,6 +8,9 @@ public sealed class SocketProbe(DurableObjectState state) : DurableObject
 {
     public static readonly ConcurrentDictionary<string, ConcurrentQueue<string>> Closes = new();
 
+    /// <summary>How many <c>flood</c> commands each object (by name) has handled.</summary>
+    public static readonly ConcurrentDictionary<string, int> Floods = new();
+
     private readonly Guid _instance = Guid.NewGuid();
 
     public override async Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request)
@@ -53,6 +56,10 @@ public sealed class SocketProbe(DurableObjectState state) : DurableObject
         switch (command)
         {
             case "echo": ws.Send(arg); break;
+            case "flood":
+                ws.Send(new string('x', int.Parse(arg)));
+                Floods.AddOrUpdate(state.Name!, 1, (_, n) => n + 1);
+                break;
             case "attach": ws.SerializeAttachment(new Attachment(arg, 7)); ws.Send("attached"); break;
             case "attachment": ws.Send(ws.DeserializeAttachment<Attachment>()?.Name ?? "<none>"); break;
             case "tags": ws.Send(string.Join(",", state.GetTags(ws))); break;

@@ -94,7 +94,11 @@ internal sealed partial class PhoenixConnection
         var target = new Uri($"{owner.Url.TrimEnd('/')}{PhoenixEndpoint.InternalPath}?vsn=2.0.0");
         var connection = await nodes.ConnectAsync(owner, target, null, _stop.Token);
         if (connection.Socket is not { } socket) return null;
-        var link = new PhoenixLink(owner.Node, socket, _connection, nodes, OnLinkDropped);
+        // The old cluster runs on the classic engine, whose client sockets are SocketConnections (its relay waits for each
+        // frame to drain); the cluster issue replaces these links.
+        var client = _connection as SocketConnection
+            ?? throw new InvalidOperationException("Phoenix relays to other nodes run on the classic engine only.");
+        var link = new PhoenixLink(owner.Node, socket, client, nodes, OnLinkDropped);
         lock (_relaySync)
         {
             if (!_relayClosed)

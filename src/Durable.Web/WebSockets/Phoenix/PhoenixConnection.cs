@@ -27,13 +27,13 @@ internal sealed partial class PhoenixConnection : IChannelTransport
 {
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
     private readonly PhoenixEndpoint _endpoint;
-    private readonly SocketConnection _connection;
+    private readonly IClientConnection _connection;
     private readonly Dictionary<string, ChannelSubscription> _joined = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _relay;
     private long _lastSeen;
 
-    public PhoenixConnection(PhoenixEndpoint endpoint, SocketConnection connection, bool relay)
+    public PhoenixConnection(PhoenixEndpoint endpoint, IClientConnection connection, bool relay)
     {
         _endpoint = endpoint;
         _connection = connection;

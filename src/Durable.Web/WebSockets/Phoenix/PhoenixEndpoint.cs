@@ -71,7 +71,7 @@ internal sealed class PhoenixEndpoint : IDisposable
             return;
         }
         using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
-        var socket = new SocketConnection(ws);
+        var socket = Edge.Connect(ws);
         var connection = new PhoenixConnection(this, socket, relay: !fromNode);
         if (!fromNode) _live.TryAdd(connection, 0);
         Edge.Clients.Add(socket);

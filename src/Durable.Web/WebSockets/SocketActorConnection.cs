@@ -1,0 +1,105 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Streams;
+using Durable.Internal;
+
+namespace Durable.Web.WebSockets;
+
+/// <summary>
+/// The edge's local handle on a <see cref="SocketActor"/>: frames queued here go straight into the bounded buffer its
+/// graph reads (no mailbox hop), from any thread. When the buffer is full the client is not reading: the socket is closed
+/// with 1008 after what is already queued, and counted in <c>durable.sockets.slow_closed</c>. After a close (or that),
+/// further frames are dropped.
+/// </summary>
+internal sealed class SocketActorConnection : IClientConnection
+{
+    internal const string SlowReaderReason = "policy violation: the client did not read what was sent to it";
+
+    private readonly Channel<OutgoingFrame> _buffer;
+    private readonly DurableMetrics _metrics;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CloseRequest? _close;
+    private int _running;
+
+    private SocketActorConnection(WebSocket socket, int bufferSize, DurableMetrics metrics)
+    {
+        Socket = socket;
+        _metrics = metrics;
+        _buffer = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(bufferSize)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite answers false when full, which is what closes a slow reader
+            SingleReader = true,
+            // The graph's pending read resumes on the writer's thread (it only completes a task): one thread-pool hop less
+            // per frame.
+            AllowSynchronousContinuations = true,
+        });
+    }
+
+    /// <summary>Creates the socket's actor on <paramref name="system"/>.</summary>
+    public static SocketActorConnection Start(ActorSystem system, IMaterializer materializer, WebSocket socket, int bufferSize, DurableMetrics metrics)
+    {
+        var connection = new SocketActorConnection(socket, bufferSize, metrics);
+        connection.Actor = system.ActorOf(SocketActor.Props(connection, materializer));
+        return connection;
+    }
+
+    /// <summary>The socket actor: the socket's address for senders that hold no handle.</summary>
+    public IActorRef Actor { get; private set; } = ActorRefs.Nobody;
+
+    public WebSocket Socket { get; }
+
+    internal ChannelReader<OutgoingFrame> Frames => _buffer.Reader;
+
+    internal CloseRequest? PendingClose => Volatile.Read(ref _close);
+
+    public void Send(OutgoingFrame frame)
+    {
+        if (frame.Type == WebSocketMessageType.Close)
+        {
+            Close(frame.CloseCode, frame.CloseReason);
+            return;
+        }
+        if (_buffer.Writer.TryWrite(frame))
+        {
+            Wake();
+            return;
+        }
+        if (Volatile.Read(ref _close) is not null) return; // closing: later frames are dropped
+        if (End(new CloseRequest(WebSocketCloseCodes.PolicyViolation, SlowReaderReason))) _metrics.SlowClosed();
+    }
+
+    public void Close(int code, string? reason) => End(new CloseRequest(code, reason));
+
+    public Task WhenDrainedAsync()
+    {
+        End(CloseRequest.NoFrame);
+        return _finished.Task;
+    }
+
+    internal Task WriteAsync(OutgoingFrame frame) => Socket.SendAsync(frame.Data, frame.Type, endOfMessage: true, CancellationToken.None).AsTask();
+
+    internal void Finished() => _finished.TrySetResult();
+
+    /// <summary>Ends sending after what is queued; false if it had ended already.</summary>
+    private bool End(CloseRequest close)
+    {
+        if (Interlocked.CompareExchange(ref _close, close, null) is not null) return false;
+        _buffer.Writer.TryComplete();
+        Actor.Tell(SocketProtocol.Closing.Instance);
+        return true;
+    }
+
+    private void Wake()
+    {
+        if (Volatile.Read(ref _running) == 0 && Interlocked.Exchange(ref _running, 1) == 0) Actor.Tell(SocketProtocol.Run.Instance);
+    }
+}
+
+/// <summary>How sending ends: a close frame with a code and reason, or (<see cref="NoFrame"/>) none.</summary>
+internal sealed record CloseRequest(int Code, string? Reason)
+{
+    public static readonly CloseRequest NoFrame = new(0, null);
+
+    public bool HasFrame => Code != 0;
+}
