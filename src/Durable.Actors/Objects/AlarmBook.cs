@@ -91,6 +91,9 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
                 var sender = Sender;
                 Record(new AlarmNoted(note.Object, note.Due), () => sender.Tell(new AlarmNoteResult(note.Object, note.Due)));
                 return true;
+            case Settle:
+                Sender.Tell(Settled.Instance);
+                return true;
             case ConfirmAlarm confirm:
                 var confirmed = new AlarmConfirmed(confirm.Object, confirm.Due);
                 // Nothing to record when the book already holds exactly that.
@@ -222,8 +225,15 @@ internal sealed partial class AlarmBook : PersistentActor, IWithTimers
         Record(retry);
     }
 
+    protected override void PreStart()
+    {
+        _target.BookStarted(Self);
+        base.PreStart();
+    }
+
     protected override void PostStop()
     {
+        _target.BookStopped(Self);
         // Outcomes still to come die with this incarnation; the next one fires those entries again.
         foreach (var key in _running.Values) _target.Settled(key);
         _running.Clear();
@@ -270,6 +280,12 @@ internal interface IAlarmTarget
 
     /// <summary>The alarm's retries are used up: the book keeps it and fires it no more.</summary>
     void Exhausted(ObjectKey key, DateTimeOffset due);
+
+    /// <summary>A book's actor started (or restarted).</summary>
+    void BookStarted(IActorRef book);
+
+    /// <summary>A book's actor stopped (or is restarting).</summary>
+    void BookStopped(IActorRef book);
 }
 
 /// <summary>The node cannot run alarms yet (its runtime is starting): try again soon, without using up a retry.</summary>

@@ -67,6 +67,28 @@ internal static class AlarmBookProtocol
     /// <summary>The note is durable in the book: the object may commit its alarm.</summary>
     public sealed record AlarmNoteResult(ObjectKey Object, DateTimeOffset Due);
 
+    /// <summary>
+    /// Sent straight to a book (not through the region): answered with <see cref="Settled"/> once the book has taken
+    /// every message sent to it before, timer ticks included (the barrier a test passes after moving virtual time).
+    /// </summary>
+    public sealed record Settle
+    {
+        public static readonly Settle Instance = new();
+
+        private Settle()
+        {
+        }
+    }
+
+    public sealed record Settled
+    {
+        public static readonly Settled Instance = new();
+
+        private Settled()
+        {
+        }
+    }
+
     /// <summary>The book's entries of one object.</summary>
     public sealed record AlarmBookResult(IReadOnlyList<AlarmBookEntry> Entries);
 }

@@ -21,6 +21,7 @@ internal sealed class AlarmBooks
     private TimeSpan _noteTimeout;
     private readonly Lock _sync = new();
     private int _unsettled;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IActorRef, byte> _books = new();
     private TaskCompletionSource? _idle;
 
     public IActorRef Region => _region ?? throw new InvalidOperationException("The alarm books have not started.");
@@ -59,13 +60,18 @@ internal sealed class AlarmBooks
     /// Completes when every alarm attempt started so far has ended and its book has recorded the outcome (and armed its
     /// timer again): what a test waits for after moving virtual time.
     /// </summary>
-    public Task WhenIdleAsync()
+    public async Task WhenIdleAsync()
     {
+        // First a barrier through every running book's mailbox (and its stash, while it persists): the timer ticks
+        // delivered before now have been taken, so the attempts they start are counted below.
+        await Task.WhenAll(_books.Keys.Select(book => book.Ask<Settled>(Settle.Instance, _noteTimeout)));
+        Task idle;
         lock (_sync)
         {
-            if (_unsettled == 0) return Task.CompletedTask;
-            return (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            if (_unsettled == 0) return;
+            idle = (_idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
+        await idle;
     }
 
     private void AttemptStarted()
@@ -104,6 +110,10 @@ internal sealed class AlarmBooks
         public void Settled(ObjectKey key) => books.AttemptSettled();
 
         public void Exhausted(ObjectKey key, DateTimeOffset due) => runtime.Metrics.AlarmDropped();
+
+        public void BookStarted(IActorRef book) => books._books[book] = 0;
+
+        public void BookStopped(IActorRef book) => books._books.TryRemove(book, out _);
 
         private async Task<bool> RunAsync(ObjectKey key, DateTimeOffset due, int retryCount)
         {

@@ -256,6 +256,14 @@ public sealed class AlarmBookTests : global::Akka.TestKit.Xunit2.TestKit, IDispo
 
         public void Exhausted(ObjectKey key, DateTimeOffset due) => Interlocked.Increment(ref ExhaustedCount);
 
+        public void BookStarted(IActorRef book)
+        {
+        }
+
+        public void BookStopped(IActorRef book)
+        {
+        }
+
         public List<string> Log() =>
             Attempts.Select(a => $"{a.Object.Id[0]} {a.RetryCount} @{(a.At - Start).TotalSeconds}").ToList();
     }
