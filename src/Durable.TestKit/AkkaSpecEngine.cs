@@ -94,7 +94,8 @@ internal sealed class AkkaSpecEngine
 
     private async Task<bool> RegionsRegisteredAsync()
     {
-        foreach (var region in _objects.Regions.Values)
+        // The objects' regions and the alarm books' region (an object's first alarm asks its book).
+        foreach (var region in _objects.Regions.Values.Append(_objects.Books.Region))
         {
             var current = await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, AskTimeout);
             if (current.Regions.Count == 0) return false;
