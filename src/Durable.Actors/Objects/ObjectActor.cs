@@ -52,6 +52,7 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
     private bool _stopRequested;
     private long _snapshotSeq;
     private DateTimeOffset _lastCommit;
+    private DateTimeOffset _lastEvent;
     private (Action Committed, Action<Exception> Failed)? _append;
     // The batch waiting for its alarm book's note before it is persisted.
     private JournalEvent? _noting;
@@ -112,12 +113,16 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
         switch (message)
         {
             case ObjectEvent e:
-                // Idle passivation counts from the last event, on Akka's scheduler (virtual in specs).
-                Timers.StartSingleTimer(ObjectProtocol.Idle.Instance, ObjectProtocol.Idle.Instance, _runtime.Options.IdleTimeout);
+                // Idle passivation counts from the last event, on Akka's scheduler (virtual in specs). One timer per
+                // idle period, not per event: when it fires it looks at the time of the last event.
+                _lastEvent = Context.System.Scheduler.Now;
+                if (!Timers.IsTimerActive(ObjectProtocol.Idle.Instance)) ArmIdleTimer(_runtime.Options.IdleTimeout);
                 InTurn(() => Admit(e));
                 return true;
             case ObjectProtocol.Idle:
-                if (!_stopRequested) Context.Parent.Tell(new Passivate(ObjectProtocol.Stop.Instance));
+                var idleFor = Context.System.Scheduler.Now - _lastEvent;
+                if (idleFor < _runtime.Options.IdleTimeout) ArmIdleTimer(_runtime.Options.IdleTimeout - idleFor);
+                else if (!_stopRequested) Context.Parent.Tell(new Passivate(ObjectProtocol.Stop.Instance));
                 return true;
             case ObjectProtocol.Continue c:
                 // The continuations of a reset instance are abandoned: it can no longer touch storage or answer.
@@ -290,6 +295,9 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
         }
         StopIfIdle();
     }
+
+    private void ArmIdleTimer(TimeSpan after) =>
+        Timers.StartSingleTimer(ObjectProtocol.Idle.Instance, ObjectProtocol.Idle.Instance, after);
 
     private void StopIfIdle()
     {
