@@ -205,8 +205,21 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     /// <summary>Completes once objects were reset <paramref name="count"/> times in all on this runtime.</summary>
     public Task WaitForResetsAsync(int count) => _resets.WhenAtLeast(count);
 
-    /// <summary>How many objects have an alarm scheduled (retries included) on this runtime.</summary>
-    public int ScheduledAlarmCount => _runtime.Alarms.Count;
+    /// <summary>How many objects have an alarm scheduled (retries included) on this runtime. Classic engine only: on the
+    /// Akka engine alarms live in alarm books, which <see cref="AlarmBookEntriesAsync"/> reads.</summary>
+    public int ScheduledAlarmCount => _akka is null
+        ? _runtime.Alarms.Count
+        : throw new InvalidOperationException(
+            "ScheduledAlarmCount reads the classic engine's scheduler; on the Akka engine read an object's alarm book with AlarmBookEntriesAsync(id).");
+
+    /// <summary>
+    /// Akka engine: the due times in the object's alarm book that will still fire (exhausted entries left out). A book
+    /// may briefly hold a time the object never committed (its commit failed); it is dropped, unrun, when it comes due.
+    /// </summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> AlarmBookEntriesAsync(DurableObjectId id) =>
+        _runtime.Objects is { } objects
+            ? [.. (await objects.Books.GetAsync(id)).Where(e => !e.IsExhausted).Select(e => e.Due)]
+            : throw new InvalidOperationException("Alarm books exist only on the Akka engine; use ScheduledAlarmCount on the classic engine.");
 
     /// <summary>True when the object has a live activation (on the Akka engine: a running actor) on this runtime.</summary>
     public bool IsActive(DurableObjectId id) => _akka is null
