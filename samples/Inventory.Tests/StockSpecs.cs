@@ -36,15 +36,18 @@ public class StockSpecs
     public async Task Reservation_whose_commit_fails_takes_nothing_and_sets_no_alarm()
     {
         await using var kit = await StartAsync(restock: 3);
-        kit.Storage.FailNextAppend();
+        kit.Journal.FailNextAppend();
         await Assert.ThrowsAsync<DurableObjectResetException>(() => kit.CallAsync(Post, "/reserve?order=a&qty=2"));
         Assert.Equal((200, """{"available":3,"held":0}"""), await kit.CallAsync(Get, "/"));
-        Assert.Equal(0, kit.ScheduledAlarmCount);
+        // The alarm book may still hold the time the failed commit would have set: it comes due and is dropped unrun.
+        await kit.AdvanceAsync(Stock.HoldFor);
+        Assert.Empty(await kit.AlarmBookEntriesAsync(kit.IdFromName("stock", "sku-1")));
+        Assert.Equal((200, """{"available":3,"held":0}"""), await kit.CallAsync(Get, "/"));
     }
 
     private static async Task<DurableTestRuntime> StartAsync(int restock)
     {
-        var kit = await DurableTestRuntime.StartAsync(o => o.AddNamespace<Stock>("stock"));
+        var kit = await DurableTestRuntime.StartOnAkkaAsync(o => o.AddNamespace<Stock>("stock"));
         await kit.CallAsync(Post, $"/restock?qty={restock}");
         return kit;
     }

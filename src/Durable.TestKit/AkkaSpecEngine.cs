@@ -194,13 +194,23 @@ internal sealed class AkkaSpecEngine
         }
     }
 
+    // Only objects' own writes and loads: the alarm books and sharding's remembered entities share the test journal,
+    // and a fault meant for an object's commit must not land on its alarm book's note written just before it.
     private sealed class WriteInterceptor(JournalFaults faults) : IJournalInterceptor
     {
-        public Task InterceptAsync(IPersistentRepresentation message) => faults.BeforeAppendAsync();
+        public Task InterceptAsync(IPersistentRepresentation message) =>
+            message.Payload is BatchCommitted ? faults.BeforeAppendAsync() : Task.CompletedTask;
     }
 
     private sealed class LoadInterceptor(JournalFaults faults) : ISnapshotStoreInterceptor
     {
-        public Task InterceptAsync(string persistenceId, SnapshotSelectionCriteria criteria) => faults.BeforeLoadAsync();
+        public Task InterceptAsync(string persistenceId, SnapshotSelectionCriteria criteria) =>
+            IsObject(persistenceId) ? faults.BeforeLoadAsync() : Task.CompletedTask;
+
+        // An object's persistence id is {namespace}/{64 hex digits}.
+        private static bool IsObject(string persistenceId) =>
+            persistenceId.LastIndexOf('/') is var slash and > 0
+            && persistenceId.Length - slash - 1 == 64
+            && persistenceId.AsSpan(slash + 1).ContainsAnyExcept("0123456789abcdef") == false;
     }
 }
