@@ -108,7 +108,9 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         _router = Services.GetService(typeof(IObjectRouter)) as IObjectRouter;
         _objects = Services.GetService(typeof(ShardedObjects)) as ShardedObjects;
         _collector.Start();
-        await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
+        // On the Akka engine alarms live in alarm books; the classic scheduler's index is never written there.
+        if (_objects is null)
+            await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
         Log.Started(Logger, Options.Namespaces.Count);
         _started.TrySetResult();
     }

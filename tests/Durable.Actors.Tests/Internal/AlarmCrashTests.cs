@@ -18,15 +18,10 @@ public sealed class AlarmCrashTests(ITestOutputHelper output)
     {
         var directory = Directory.CreateTempSubdirectory("durable-alarm-crash-").FullName;
         var path = Path.Combine(directory, "alarms.db");
-        var set = new ConcurrentDictionary<string, bool>();
-        var fired = new ConcurrentDictionary<string, int>();
-        void OnLine(string line)
-        {
-            if (line.StartsWith("set ", StringComparison.Ordinal)) set[line[4..]] = true;
-            else if (line.StartsWith("fired ", StringComparison.Ordinal)) fired.AddOrUpdate(line[6..], 1, (_, n) => n + 1);
-        }
+        var log = new ChildLog();
+        var (set, fired) = (log.Set, log.Fired);
 
-        await using (var first = CrashChild.Start([mode, path, Objects.ToString(), "set"], OnLine))
+        await using (var first = CrashChild.Start([mode, path, Objects.ToString(), "set"], log.OnLine))
         {
             await first.WaitUntilAsync(() => set.Count == Objects, TimeSpan.FromSeconds(60), "all alarms set");
             // Alarms come due 1-3 s after they were set: kill the node while a quarter have fired and the rest have not.
@@ -35,7 +30,7 @@ public sealed class AlarmCrashTests(ITestOutputHelper output)
         }
         var firedBeforeKill = fired.Count;
 
-        await using (var second = CrashChild.Start([mode, path, Objects.ToString(), "serve"], OnLine))
+        await using (var second = CrashChild.Start([mode, path, Objects.ToString(), "serve"], log.OnLine))
             await second.WaitUntilAsync(() => fired.Count == Objects, TimeSpan.FromSeconds(60), $"every alarm fired ({fired.Count} of {Objects})");
 
         var duplicates = fired.Values.Sum() - Objects;
@@ -54,27 +49,36 @@ public sealed class AlarmCrashTests(ITestOutputHelper output)
     {
         var directory = Directory.CreateTempSubdirectory("durable-alarm-crash-").FullName;
         var path = Path.Combine(directory, "alarms.db");
-        var set = new ConcurrentDictionary<string, bool>();
-        var fired = new ConcurrentDictionary<string, int>();
-        void OnLine(string line)
-        {
-            if (line.StartsWith("set ", StringComparison.Ordinal)) set[line[4..]] = true;
-            else if (line.StartsWith("fired ", StringComparison.Ordinal)) fired.AddOrUpdate(line[6..], 1, (_, n) => n + 1);
-        }
+        var log = new ChildLog();
+        var (set, fired) = (log.Set, log.Fired);
 
-        await using (var first = CrashChild.Start([mode, path, Objects.ToString(), "set-paced"], OnLine))
+        await using (var first = CrashChild.Start([mode, path, Objects.ToString(), "set-paced"], log.OnLine))
         {
             await first.WaitUntilAsync(() => set.Count >= Objects / 2, TimeSpan.FromSeconds(60), "half the alarms set");
             first.Kill();
         }
         var acknowledged = set.Keys.ToList();
 
-        await using (var second = CrashChild.Start([mode, path, Objects.ToString(), "serve"], OnLine))
+        await using (var second = CrashChild.Start([mode, path, Objects.ToString(), "serve"], log.OnLine))
             await second.WaitUntilAsync(() => acknowledged.All(fired.ContainsKey), TimeSpan.FromSeconds(60),
                 $"every acknowledged alarm fired ({acknowledged.Count(fired.ContainsKey)} of {acknowledged.Count})");
 
         output.WriteLine($"{mode}: {acknowledged.Count} alarms acknowledged before the SIGKILL; all fired after the restart; {fired.Count} fired in all");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>What the crash child prints: "set {object}" once an alarm's set is acknowledged, "fired {object}" per run.</summary>
+    private sealed class ChildLog
+    {
+        public ConcurrentDictionary<string, bool> Set { get; } = new();
+
+        public ConcurrentDictionary<string, int> Fired { get; } = new();
+
+        public void OnLine(string line)
+        {
+            if (line.StartsWith("set ", StringComparison.Ordinal)) Set[line[4..]] = true;
+            else if (line.StartsWith("fired ", StringComparison.Ordinal)) Fired.AddOrUpdate(line[6..], 1, (_, n) => n + 1);
+        }
     }
 }
