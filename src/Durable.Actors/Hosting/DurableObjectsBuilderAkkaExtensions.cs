@@ -64,8 +64,10 @@ public static class DurableObjectsBuilderAkkaExtensions
             journal?.Configure(akka, sp);
             akka.WithActors(async (system, _) =>
             {
+                // With seed nodes configured (akka.cluster.seed-nodes) Akka joins them by itself; otherwise the node is a
+                // cluster of one.
                 var cluster = Akka.Cluster.Cluster.Get(system);
-                cluster.Join(cluster.SelfAddress);
+                if (system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
                 await sp.GetRequiredService<ShardedObjects>().StartAsync(
                     system, sp.GetRequiredService<ObjectRuntime>(), journal?.ReadJournalPluginId);
             });
