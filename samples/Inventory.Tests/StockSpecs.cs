@@ -47,7 +47,7 @@ public class StockSpecs
 
     private static async Task<DurableTestRuntime> StartAsync(int restock)
     {
-        var kit = await DurableTestRuntime.StartOnAkkaAsync(o => o.AddNamespace<Stock>("stock"));
+        var kit = await DurableTestRuntime.StartAsync(o => o.AddNamespace<Stock>("stock"));
         await kit.CallAsync(Post, $"/restock?qty={restock}");
         return kit;
     }

@@ -14,7 +14,7 @@ namespace Durable.TestKit;
 /// alarms only when the test advances it (<see cref="VirtualClock"/>, and on the Akka engine Akka's TestScheduler in
 /// lockstep), a fault-injecting journal (<see cref="Journal"/>), and helpers to call objects and read their durable state.
 /// <code>
-/// await using var kit = await DurableTestRuntime.StartOnAkkaAsync(o => o.AddNamespace&lt;Counter&gt;("counter"));
+/// await using var kit = await DurableTestRuntime.StartAsync(o => o.AddNamespace&lt;Counter&gt;("counter"));
 /// var response = await kit.SendAsync("counter", "a", HttpMethod.Post, "/increment");
 /// </code>
 /// </summary>
@@ -80,9 +80,10 @@ public sealed class DurableTestRuntime : IAsyncDisposable
 
     internal ObjectRuntime Runtime => _runtime;
 
-    /// <summary>Starts a runtime. <paramref name="storage"/> lets several runtimes share one store (a restart, or two
-    /// nodes); <paramref name="services"/> adds the objects' own dependencies or overrides options.</summary>
-    public static async Task<DurableTestRuntime> StartAsync(
+    /// <summary>Starts a runtime on the classic engine (Durable's own activations; it goes away once the cluster runs on
+    /// Akka.NET). <paramref name="storage"/> lets several runtimes share one store (a restart, or two nodes);
+    /// <paramref name="services"/> adds the objects' own dependencies or overrides options.</summary>
+    public static async Task<DurableTestRuntime> StartClassicAsync(
         Action<DurableObjectsOptions> configure,
         Action<IServiceCollection>? services = null,
         IDurableStorageProvider? storage = null,
@@ -107,7 +108,7 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     /// Akka.Persistence.TestKit's journal and snapshot store (in memory, faults through <see cref="Journal"/>), or to
     /// <paramref name="journal"/>. Returns once the node is Up and its shard regions are registered.
     /// </summary>
-    public static async Task<DurableTestRuntime> StartOnAkkaAsync(
+    public static async Task<DurableTestRuntime> StartAsync(
         Action<DurableObjectsOptions> configure,
         ObjectJournal? journal = null,
         Action<IServiceCollection>? services = null,
@@ -140,8 +141,8 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         Action<DurableObjectsOptions> configure,
         Action<IServiceCollection>? services = null,
         VirtualClock? clock = null) => engine == ObjectEngine.Akka
-        ? StartOnAkkaAsync(configure, services: services, clock: clock)
-        : StartAsync(configure, services, clock: clock);
+        ? StartAsync(configure, services: services, clock: clock)
+        : StartClassicAsync(configure, services, clock: clock);
 
     public DurableObjectNamespace Namespace(string name) => Namespaces.Get(name);
 

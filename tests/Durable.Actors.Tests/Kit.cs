@@ -15,7 +15,7 @@ internal static class Kit
         IDurableStorageProvider? storage = null,
         Action<IServiceCollection>? services = null,
         VirtualClock? clock = null) =>
-        DurableTestRuntime.StartAsync(o =>
+        DurableTestRuntime.StartClassicAsync(o =>
         {
             TestNamespaces.AddAll(o);
             tune?.Invoke(o);

@@ -18,7 +18,7 @@ public class VisitsSpecs
     [Fact]
     public async Task Each_visit_is_answered_once_durable_survives_passivation_and_a_failed_commit_loses_only_itself()
     {
-        await using var kit = await DurableTestRuntime.StartOnAkkaAsync(o => o.AddNamespace<Visits>("visits"));
+        await using var kit = await DurableTestRuntime.StartAsync(o => o.AddNamespace<Visits>("visits"));
         Assert.Equal("1", await kit.SendForStringAsync("visits", "home", Post, "/"));
 
         var hold = kit.Journal.HoldAppends();                      // the journal write waits until released

@@ -30,10 +30,11 @@ public sealed class DurableObjectsOptions
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Which runtime hosts the objects: <see cref="ObjectEngine.Classic"/> (Durable's own activations, the default while
-    /// the move lasts) or <see cref="ObjectEngine.Akka"/> (each object a sharded persistent actor on Akka.NET).
+    /// Which runtime the node hosts the objects on: <see cref="ObjectEngine.Akka"/> (each object a sharded persistent
+    /// actor on Akka.NET, the default) or <see cref="ObjectEngine.Classic"/> (Durable's own activations, kept while the
+    /// cluster moves onto Akka.Cluster). In code, <c>UseAkkaObjects</c> chooses the Akka engine.
     /// </summary>
-    public ObjectEngine Engine { get; set; } = ObjectEngine.Classic;
+    public ObjectEngine Engine { get; set; } = ObjectEngine.Akka;
 
     /// <summary>On the Akka engine: a snapshot of an object's state every this many journal events (0: never). Default 500.</summary>
     public int SnapshotEvery { get; set; } = 500;

@@ -8,7 +8,7 @@ public class EchoSpecs
         await using var kit = await SampleKit.StartAsync();
 
         Assert.Equal((200, "ok"), await kit.CallAsync("echo", "a", HttpMethod.Get, "/"));
-        Assert.Equal(0, kit.Storage.AppendCount);
+        Assert.Equal(0, kit.Journal.AppendCount);
         Assert.Equal(404, (await kit.CallAsync("echo", "a", HttpMethod.Get, "/other")).Status);
     }
 }

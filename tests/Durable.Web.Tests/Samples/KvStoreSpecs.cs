@@ -101,7 +101,7 @@ public class KvStoreSpecs
         Assert.Equal(400, refused.Status);
         Assert.Contains("batch_too_large", refused.Body);
         Assert.Equal(["x", "y"], await Keys(kit, "/keys"));
-        var journal = kit.Storage.GetJournal(kit.IdFromName("kv", "s"));
+        var journal = await kit.ReadJournalAsync(kit.IdFromName("kv", "s"));
         Assert.Equal(2, journal.Count);
         Assert.Equal(3, journal[1].Batch.Writes.Count);
     }
@@ -114,12 +114,23 @@ public class KvStoreSpecs
     }
 }
 
-public class KvStorePointInTimeSpecs
+public sealed class KvStorePointInTimeSpecs : IDisposable
 {
+    // Point-in-time recovery reads the journal's history: the objects journal to a SQLite file.
+    private readonly string _directory = Directory.CreateTempSubdirectory("durable-kv-pitr-").FullName;
+
+    private string JournalPath => Path.Combine(_directory, "durable.db");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
     [Fact]
     public async Task Restore_to_a_bookmark_brings_back_that_state_and_the_undo_bookmark_reverts_it()
     {
-        await using var kit = await SampleKit.StartAsync();
+        await using var kit = await SampleKit.StartAsync(JournalPath);
         await kit.CallAsync("kv", "p", HttpMethod.Put, "/keys/a", SampleKit.Json("1"));
         var (_, early) = await kit.CallAsync("kv", "p", HttpMethod.Get, "/bookmark");
         kit.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -143,7 +154,7 @@ public class KvStorePointInTimeSpecs
     [InlineData("/restore?bookmark=ffffffffffffffff-ffffffffffffffff")]
     public async Task Bad_bookmarks_are_bad_requests(string path)
     {
-        await using var kit = await SampleKit.StartAsync();
+        await using var kit = await SampleKit.StartAsync(JournalPath);
         await kit.CallAsync("kv", "p", HttpMethod.Put, "/keys/a", SampleKit.Json("1"));
 
         var (status, body) = await kit.CallAsync("kv", "p", HttpMethod.Post, path);

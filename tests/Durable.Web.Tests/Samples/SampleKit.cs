@@ -1,12 +1,16 @@
 using System.Text;
 using Durable.TestKit;
+using Microsoft.Extensions.DependencyInjection;
 using Durable.Web.Samples;
 
 namespace Durable.Web.Tests.Samples;
 
 internal static class SampleKit
 {
-    public static Task<DurableTestRuntime> StartAsync() => DurableTestRuntime.StartAsync(o => o.AddSamples());
+    /// <summary>The samples on the Akka engine, journaling to the test journal (faults through <c>kit.Journal</c>), or to
+    /// a SQLite file at <paramref name="journalPath"/> (which keeps the history point-in-time recovery reads).</summary>
+    public static Task<DurableTestRuntime> StartAsync(string? journalPath = null) =>
+        DurableTestRuntime.StartAsync(o => o.AddSamples(), journalPath is null ? null : ObjectJournal.Sqlite(_ => journalPath));
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

@@ -15,7 +15,7 @@ internal sealed class AkkaKit : IAsyncDisposable
     public string DatabasePath => Path.Combine(_directory, "durable.db");
 
     public Task<DurableTestRuntime> StartAsync(Action<DurableObjectsOptions>? tune = null, Action<IServiceCollection>? services = null, VirtualClock? clock = null) =>
-        DurableTestRuntime.StartOnAkkaAsync(o =>
+        DurableTestRuntime.StartAsync(o =>
         {
             TestNamespaces.AddAll(o);
             tune?.Invoke(o);
