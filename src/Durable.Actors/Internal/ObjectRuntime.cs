@@ -99,14 +99,16 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_ids is not null) return;
-        await Storage.OpenAsync(cancellationToken);
-        var secret = _idOptions.Secret is { } configured
-            ? Encoding.UTF8.GetBytes(configured)
-            : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
-        _ids = new IdCodec(secret);
         _placement = Services.GetService(typeof(IObjectPlacement)) as IObjectPlacement;
         _router = Services.GetService(typeof(IObjectRouter)) as IObjectRouter;
         _objects = Services.GetService(typeof(ShardedObjects)) as ShardedObjects;
+        // The Akka engine keeps everything, the id secret included, in its journal; the storage provider is the classic
+        // engine's.
+        if (_objects is null) await Storage.OpenAsync(cancellationToken);
+        var secret = _idOptions.Secret is { } configured ? Encoding.UTF8.GetBytes(configured)
+            : _objects is { } objects ? await IdSecret.GetOrCreateAsync(objects.System, cancellationToken)
+            : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
+        _ids = new IdCodec(secret);
         _collector.Start();
         // On the Akka engine alarms live in alarm books; the classic scheduler's index is never written there.
         if (_objects is null)

@@ -21,8 +21,7 @@ internal sealed class AkkaKit : IAsyncDisposable
             tune?.Invoke(o);
         }, ObjectJournal.Sqlite(_ => DatabasePath), s =>
         {
-            // One secret for every runtime of this kit: names map to the same ids across restarts.
-            s.Configure<DurableIdOptions>(o => o.Secret = "akka-kit-secret-" + _directory);
+            // No configured id secret: the first runtime stores one in the journal and later ones read it.
             TestNamespaces.AddProbe(s);
             services?.Invoke(s);
         }, clock);
