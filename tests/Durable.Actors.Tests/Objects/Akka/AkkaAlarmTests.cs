@@ -1,5 +1,3 @@
-using Akka.Actor;
-using Akka.Cluster.Sharding;
 using Durable.TestKit;
 
 namespace Durable.Actors.Tests.Objects.Akka;
@@ -108,29 +106,7 @@ public class AkkaAlarmTests
         Assert.Equal("0@01:41", await Call(stub, "/attempts"));
     }
 
-    [Fact]
-    public async Task Due_alarm_wakes_a_passivated_object()
-    {
-        await using var files = new AkkaKit();
-        await using var kit = await files.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(60));
-        var stub = kit.Stub("alarm", "asleep");
-        await Call(stub, "/set?300");
-
-        await kit.AdvanceAsync(TimeSpan.FromSeconds(100));
-        Assert.False(await IsRunningAsync(kit, stub.Id));
-        await kit.AdvanceAsync(TimeSpan.FromSeconds(200));
-
-        Assert.Equal(1, kit.Probe().Count("alarm.runs"));
-        Assert.Equal("0@05:00", await Call(stub, "/attempts"));
-    }
-
     private static Task<string> Call(DurableObjectStub stub, string path) => AlarmSpecs.Call(stub, path);
-
-    private static async Task<bool> IsRunningAsync(DurableTestRuntime kit, DurableObjectId id)
-    {
-        var state = await kit.Runtime.Objects!.Regions[id.Namespace].Ask<CurrentShardRegionState>(GetShardRegionState.Instance, TimeSpan.FromSeconds(10));
-        return state.Shards.Any(shard => shard.EntityIds.Contains(id.ToString()));
-    }
 
     /// <summary>Asks again until <paramref name="condition"/> holds (a book applies an outcome after answering the object).</summary>
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string phase)
