@@ -39,6 +39,20 @@ public sealed class ClusterOptions
     /// <summary>The cached shard map is re-read at least this often (besides every change notification). Default 1 s.</summary>
     public TimeSpan MapRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>akka engine: the address Akka's remoting binds and advertises. Default 127.0.0.1.</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>akka engine: the port Akka's remoting binds; 0 = any free port (the bound one is what is registered).</summary>
+    public int Port { get; set; }
+
+    /// <summary>akka engine: static seed nodes, comma-separated <c>akka.tcp://durable@host:port</c>; when set (here or as
+    /// <c>akka.cluster.seed-nodes</c>) the node joins them instead of forming through PostgreSQL. Default: none.</summary>
+    public string? SeedNodes { get; set; }
+
+    /// <summary>The seed nodes of <see cref="SeedNodes"/>, one per entry.</summary>
+    public IReadOnlyList<string> SeedNodeList =>
+        (SeedNodes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Where the cluster tables live; default: the PostgreSQL storage's connection string (they must share a
     /// database: the journal's fence reads the lease table in the commit's transaction).</summary>
     public string? ConnectionString { get; set; }

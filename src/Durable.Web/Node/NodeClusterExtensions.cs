@@ -1,3 +1,4 @@
+using Durable.Configuration;
 using Durable.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,5 +10,13 @@ public static class NodeClusterExtensions
     /// <summary>Joins the cluster when <c>Durable:Cluster:Enabled</c> is true (settings from <c>Durable:Cluster</c>; needs
     /// <c>Durable:Storage:Provider=postgres</c>).</summary>
     public static DurableObjectsBuilder UseConfiguredCluster(this DurableObjectsBuilder builder, IConfiguration configuration) =>
-        configuration.GetValue<bool>("Durable:Cluster:Enabled") ? builder.AddCluster() : builder;
+        configuration.GetValue<bool>("Durable:Cluster:Enabled") && !UsesAkka(configuration) ? builder.AddCluster() : builder;
+
+    // On the akka engine the cluster is Akka's (UseConfiguredEngine wires it); this verb adds the classic one only.
+    private static bool UsesAkka(IConfiguration configuration)
+    {
+        var objects = new DurableObjectsOptions();
+        DurableSettingBinder.Bind(configuration, DurableObjectsOptions.SectionName, objects);
+        return objects.Engine == ObjectEngine.Akka;
+    }
 }

@@ -9,28 +9,26 @@ public static class NodeEngineExtensions
     /// <summary>
     /// Hosts the objects on the engine named by <c>Durable:Objects:Engine</c>. On <c>akka</c> each object is a sharded
     /// persistent actor journaling through Durable's plugin on the configured database (Akka's in-memory journal for
-    /// <c>memory</c>). A cluster (<c>Durable:Cluster:Enabled</c>) still runs on the classic engine until it moves onto
-    /// Akka.Cluster.
+    /// <c>memory</c>). A cluster (<c>Durable:Cluster:Enabled</c>) on akka is an Akka cluster formed through PostgreSQL.
     /// </summary>
     public static DurableObjectsBuilder UseConfiguredEngine(this DurableObjectsBuilder builder, IConfiguration configuration)
     {
         var objects = new DurableObjectsOptions();
         DurableSettingBinder.Bind(configuration, DurableObjectsOptions.SectionName, objects);
         if (objects.Engine != ObjectEngine.Akka) return builder;
-        if (configuration.GetValue<bool>("Durable:Cluster:Enabled"))
-        {
-            builder.Services.PostConfigure<DurableObjectsOptions>(o => o.Engine = ObjectEngine.Classic);
-            return builder;
-        }
+        // The akka { } section of the node's HOCON file (hocon/durable.conf) reaches the actor system as written.
+        var settings = configuration.GetDurableHoconFile()?.Config;
+        var postgres = ObjectJournal.Postgres(sp => sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.ConnectionString);
+        // A cluster journals to the PostgreSQL its nodes share (the options validator names a missing connection string).
+        if (configuration.GetValue<bool>("Durable:Cluster:Enabled")) return builder.UseAkkaCluster(postgres, settings);
         var storage = new NodeStorageOptions();
         DurableSettingBinder.Bind(configuration, NodeStorageOptions.SectionName, storage);
         var journal = storage.Provider switch
         {
             NodeStorageProvider.Memory => null,
-            NodeStorageProvider.Postgres => ObjectJournal.Postgres(sp => sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.ConnectionString),
+            NodeStorageProvider.Postgres => postgres,
             _ => ObjectJournal.Sqlite(sp => sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value.Path),
         };
-        // The akka { } section of the node's HOCON file (hocon/durable.conf) reaches the actor system as written.
-        return builder.UseAkkaObjects(journal, configuration.GetDurableHoconFile()?.Config);
+        return builder.UseAkkaObjects(journal, settings);
     }
 }
