@@ -15,20 +15,20 @@ internal static class ClusterHocon
     /// <c>lease-implementation</c> name this path).</summary>
     public const string LeasePath = "akka.coordination.lease.durable-postgres";
 
-    // Failover budget for a kill -9 (10 s): unreachable after ~heartbeat-interval + acceptable-heartbeat-pause (4 s),
-    // downed by the SBR stable-after later (7 s), its shards re-homed; their leases, last renewed at the kill, expired
-    // at heartbeat-timeout (5 s) by then; a shard that asks too early retries after lease-retry-interval.
+    // Failover budget for a kill -9 (10 s): unreachable ~2 s after heartbeat-interval + acceptable-heartbeat-pause (~4 s),
+    // downed by the SBR stable-after later (~6 s), removed and its shards re-homed; their leases, last renewed at the
+    // kill, expired at heartbeat-timeout (5 s) by then; a shard that asks too early retries after lease-retry-interval.
     public static readonly Config Defaults = ConfigurationFactory.ParseString($$"""
         akka.cluster {
           downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
           failure-detector {
             heartbeat-interval = 1s
-            acceptable-heartbeat-pause = 3s
+            acceptable-heartbeat-pause = 2s
             threshold = 8.0
           }
           split-brain-resolver {
             active-strategy = lease-majority
-            stable-after = 3s
+            stable-after = 2s
             lease-majority {
               lease-implementation = "{{LeasePath}}"
               acquire-lease-delay-for-minority = 2s

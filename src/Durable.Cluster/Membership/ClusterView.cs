@@ -48,19 +48,22 @@ internal sealed class ClusterView(ShardedObjects objects)
         if (objects.Regions.Count == 0) return new ClusterSnapshot("", 0, 0, []);
         var cluster = Akka.Cluster.Cluster.Get(objects.System);
         var state = cluster.State;
-        var shards = new Dictionary<Address, int>();
-        var unanswered = 0;
-        foreach (var region in objects.Regions.Values)
+        // Every region in parallel: each waits up to the timeout for the other nodes' regions (a dead node's never answer).
+        var answers = await Task.WhenAll(objects.Regions.Values.Select(async region =>
         {
-            ClusterShardingStats stats;
             try
             {
-                stats = await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + timeout, cancellationToken);
+                return await region.Ask<ClusterShardingStats>(new GetClusterShardingStats(timeout), timeout + timeout, cancellationToken);
             }
             catch (AskTimeoutException)
             {
-                continue;
+                return null;
             }
+        }));
+        var shards = new Dictionary<Address, int>();
+        var unanswered = 0;
+        foreach (var stats in answers.OfType<ClusterShardingStats>())
+        {
             foreach (var (address, regionStats) in stats.Regions)
             {
                 shards[address] = shards.GetValueOrDefault(address) + regionStats.Stats.Count;

@@ -10,7 +10,7 @@ namespace Durable.Web.Edge;
 /// answer in time (their node is unreachable or busy). Members Akka has removed are not listed.</summary>
 internal static class AkkaClusterStatus
 {
-    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(1);
 
     public static async Task WriteAsync(HttpContext context, ClusterView view)
     {
