@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
@@ -21,9 +22,11 @@ public static class DurableObjectsBuilderAkkaExtensions
     /// on loopback (the code path a cluster uses), one shard region per namespace, Akka's log in
     /// Microsoft.Extensions.Logging. <paramref name="journal"/> chooses the journal plugin; without it, objects journal to
     /// Akka's in-memory journal (lost at exit, no point-in-time recovery). <paramref name="settings"/> (HOCON with an
-    /// <c>akka</c> section, e.g. the node's durable.conf) overrides Akka's settings, ours included.
+    /// <c>akka</c> section, e.g. the node's durable.conf) overrides Akka's settings, ours included. <paramref name="membership"/>
+    /// (Durable.Cluster's <c>UseAkkaCluster</c>) replaces the cluster of one by a cluster it forms or joins.
     /// </summary>
-    public static DurableObjectsBuilder UseAkkaObjects(this DurableObjectsBuilder builder, ObjectJournal? journal = null, Config? settings = null)
+    public static DurableObjectsBuilder UseAkkaObjects(this DurableObjectsBuilder builder, ObjectJournal? journal = null, Config? settings = null,
+        AkkaMembership? membership = null)
     {
         var services = builder.Services;
         services.Configure<DurableObjectsOptions>(o => o.Engine = ObjectEngine.Akka);
@@ -60,14 +63,20 @@ public static class DurableObjectsBuilderAkkaExtensions
                       dedicated-thread-pool.thread-count = 1
                     }
                     """, HoconAddMode.Prepend);
+            if (membership is not null) akka.AddHocon(membership.Defaults, HoconAddMode.Prepend);
             if (settings is not null && settings.HasPath("akka")) akka.AddHocon(settings, HoconAddMode.Prepend);
+            if (membership is not null) akka.AddHocon(membership.Overrides(sp), HoconAddMode.Prepend);
             journal?.Configure(akka, sp);
             akka.WithActors(async (system, _) =>
             {
-                // With seed nodes configured (akka.cluster.seed-nodes) Akka joins them by itself; otherwise the node is a
-                // cluster of one.
+                // With seed nodes configured (akka.cluster.seed-nodes) Akka joins them by itself; otherwise the membership
+                // joins, or the node is a cluster of one.
                 var cluster = Akka.Cluster.Cluster.Get(system);
-                if (system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0) cluster.Join(cluster.SelfAddress);
+                if (system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+                {
+                    if (membership is not null) await membership.Join(system, sp);
+                    else cluster.Join(cluster.SelfAddress);
+                }
                 await sp.GetRequiredService<ShardedObjects>().StartAsync(
                     system, sp.GetRequiredService<ObjectRuntime>(), journal?.ReadJournalPluginId);
             });
@@ -75,6 +84,19 @@ public static class DurableObjectsBuilderAkkaExtensions
         services.Add(runtimeService);
         return builder;
     }
+}
+
+/// <summary>
+/// How a node becomes a member of a cluster of several: Akka settings under the node's own (<see cref="Defaults"/>) and over
+/// them (<see cref="Overrides"/>, resolved when the host starts), and the join run when no seed nodes are configured.
+/// </summary>
+public sealed class AkkaMembership(Config defaults, Func<IServiceProvider, Config> overrides, Func<ActorSystem, IServiceProvider, Task> join)
+{
+    public Config Defaults { get; } = defaults;
+
+    public Func<IServiceProvider, Config> Overrides { get; } = overrides;
+
+    public Func<ActorSystem, IServiceProvider, Task> Join { get; } = join;
 }
 
 /// <summary>The journal plugin objects persist through on the Akka engine.</summary>

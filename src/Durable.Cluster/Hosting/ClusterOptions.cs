@@ -1,3 +1,5 @@
+using Durable.Hosting;
+
 namespace Durable.Cluster.Hosting;
 
 /// <summary>Cluster membership and sharding (configuration section <c>Durable:Cluster</c>).</summary>
@@ -7,6 +9,10 @@ public sealed class ClusterOptions
 
     /// <summary>Run as a cluster member (requires PostgreSQL storage). Default false.</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>The engine a cluster runs on (<c>Durable:Objects:Engine</c> does not apply to one): classic, the default
+    /// until client sockets and Phoenix channels cross nodes on Akka, or akka.</summary>
+    public ObjectEngine Engine { get; set; } = ObjectEngine.Classic;
 
     /// <summary>This node's id; default: generated at each start.</summary>
     public string? NodeId { get; set; }
@@ -38,6 +44,20 @@ public sealed class ClusterOptions
 
     /// <summary>The cached shard map is re-read at least this often (besides every change notification). Default 1 s.</summary>
     public TimeSpan MapRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>akka engine: the address Akka's remoting binds and advertises. Default 127.0.0.1.</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>akka engine: the port Akka's remoting binds; 0 = any free port (the bound one is what is registered).</summary>
+    public int Port { get; set; }
+
+    /// <summary>akka engine: static seed nodes, comma-separated <c>akka.tcp://durable@host:port</c>; when set (here or as
+    /// <c>akka.cluster.seed-nodes</c>) the node joins them instead of forming through PostgreSQL. Default: none.</summary>
+    public string? SeedNodes { get; set; }
+
+    /// <summary>The seed nodes of <see cref="SeedNodes"/>, one per entry.</summary>
+    public IReadOnlyList<string> SeedNodeList =>
+        (SeedNodes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Where the cluster tables live; default: the PostgreSQL storage's connection string (they must share a
     /// database: the journal's fence reads the lease table in the commit's transaction).</summary>

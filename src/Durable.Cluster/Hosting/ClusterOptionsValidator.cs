@@ -31,6 +31,13 @@ internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
                 "a cluster needs PostgreSQL (--Durable:Storage:Provider=postgres).");
         if (options.AdvertisedUrl is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
             failures.Add($"{s}:{nameof(options.AdvertisedUrl)} is '{url}'; it must be an absolute http(s) URL.");
+        if (options.Port is < 0 or > 65535)
+            failures.Add($"{s}:{nameof(options.Port)} is {options.Port}; it must be between 0 (any free port) and 65535.");
+        if (string.IsNullOrWhiteSpace(options.Hostname))
+            failures.Add($"{s}:{nameof(options.Hostname)} is empty; it must be the address other nodes reach this one at.");
+        foreach (var seed in options.SeedNodeList)
+            if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0)
+                failures.Add($"{s}:{nameof(options.SeedNodes)} has '{seed}'; a seed node is akka.tcp://durable@host:port.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -24,18 +24,7 @@ public static class DurableObjectsBuilderClusterExtensions
     public static DurableObjectsBuilder AddCluster(this DurableObjectsBuilder builder, Action<ClusterOptions>? configure = null)
     {
         var services = builder.Services;
-        var options = services.AddOptions<ClusterOptions>().BindDurableSection(ClusterOptions.SectionName);
-        if (configure is not null) options.Configure(configure);
-        options.PostConfigure<IServiceProvider>((o, sp) =>
-        {
-            o.Enabled = true;
-            if (string.IsNullOrWhiteSpace(o.ConnectionString))
-                o.ConnectionString = sp.GetService<IOptions<PostgresStorageOptions>>()?.Value.ConnectionString;
-            if (string.IsNullOrWhiteSpace(o.AdvertisedUrl))
-                o.AdvertisedUrl = (sp.GetService<IConfiguration>()?["urls"] ?? "http://127.0.0.1:8787").Split(';')[0].Trim();
-        });
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
+        services.AddClusterOptions(configure);
 
         services.TryAddSingleton(sp => ClusterStore.Create(sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         services.TryAddSingleton(sp => new ShardLeaseManager(
@@ -59,5 +48,23 @@ public static class DurableObjectsBuilderClusterExtensions
         services.TryAddSingleton<IObjectRouter>(sp => sp.GetRequiredService<ClusterRouter>());
         services.TryAddSingleton<IObjectOwners>(sp => sp.GetRequiredService<ClusterRouter>());
         return builder;
+    }
+
+    /// <summary>Binds <see cref="ClusterOptions"/> (<c>Durable:Cluster</c>, then <paramref name="configure"/>), validated on start;
+    /// the connection string defaults to the PostgreSQL storage's.</summary>
+    internal static void AddClusterOptions(this IServiceCollection services, Action<ClusterOptions>? configure)
+    {
+        var options = services.AddOptions<ClusterOptions>().BindDurableSection(ClusterOptions.SectionName);
+        if (configure is not null) options.Configure(configure);
+        options.PostConfigure<IServiceProvider>((o, sp) =>
+        {
+            o.Enabled = true;
+            if (string.IsNullOrWhiteSpace(o.ConnectionString))
+                o.ConnectionString = sp.GetService<IOptions<PostgresStorageOptions>>()?.Value.ConnectionString;
+            if (string.IsNullOrWhiteSpace(o.AdvertisedUrl))
+                o.AdvertisedUrl = (sp.GetService<IConfiguration>()?["urls"] ?? "http://127.0.0.1:8787").Split(';')[0].Trim();
+        });
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
     }
 }

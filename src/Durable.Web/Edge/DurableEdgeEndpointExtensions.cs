@@ -1,5 +1,6 @@
 using Durable;
 using Durable.Cluster.Internal;
+using Durable.Cluster.Membership;
 using Durable.Internal;
 using Durable.Hosting;
 using Durable.Web.Edge;
@@ -50,7 +51,8 @@ public static class DurableEdgeEndpointExtensions
             services.GetService<EdgeMetrics>() ?? new EdgeMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             webSockets,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Durable.Edge"),
-            services.GetService<ClusterNode>() is { } cluster ? () => cluster.Secret : null);
+            services.GetService<ClusterNode>() is { } cluster ? () => cluster.Secret : null,
+            services.GetService<ClusterView>() is { } view ? ct => view.IsReadyAsync(AkkaClusterStatus.AskTimeout, ct) : null);
 
         var group = endpoints.MapGroup(prefix);
         group.Map("/ns/{namespace}/name/{name}/{**path}", context => edge.FetchAsync(context, ObjectAddressKind.Name));
@@ -65,6 +67,8 @@ public static class DurableEdgeEndpointExtensions
             group.Map(PhoenixEndpoint.InternalPath, phoenix.HandleInternalAsync);
             group.MapGet("/cluster", context => ClusterStatus.WriteAsync(context, node));
         }
+        if (services.GetService<ClusterView>() is { } akkaCluster)
+            group.MapGet("/cluster", context => AkkaClusterStatus.WriteAsync(context, akkaCluster));
         if (services.HasPrometheusMetrics()) group.MapPrometheusMetrics("/metrics");
         return group;
     }

@@ -19,7 +19,7 @@ namespace Durable.Web.Edge;
 /// </summary>
 internal sealed partial class ObjectEdge(
     ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics,
-    WebSocketEdge webSockets, ILogger logger, Func<string>? clusterSecret = null)
+    WebSocketEdge webSockets, ILogger logger, Func<string>? clusterSecret = null, Func<CancellationToken, Task<bool>>? clusterReady = null)
 {
     /// <summary>Prefix of the node-to-node routes; a request under it was forwarded by another node of the cluster.</summary>
     public const string InternalPrefix = "/_internal";
@@ -149,13 +149,16 @@ internal sealed partial class ObjectEdge(
         "Object routes are /ns/{namespace}/name/{name}/{path}, /ns/{namespace}/id/{id}/{path} and POST /ns/{namespace}/ids."), null, null);
 
     /// <summary>GET <c>/healthz</c>: 200 once the runtime has started (its storage is open) and, in a cluster, the node
-    /// has joined and allocation has run; else 503.</summary>
-    public Task HealthAsync(HttpContext context)
+    /// has joined and allocation has run (an Akka cluster: the node is Up and its regions are registered); else 503.</summary>
+    public async Task HealthAsync(HttpContext context)
     {
-        if (!runtime.IsReady)
-            return WriteErrorAsync(context, new EdgeError(StatusCodes.Status503ServiceUnavailable, "not_ready", "The node is starting."), null, null);
+        if (!runtime.IsReady || (clusterReady is not null && !await clusterReady(context.RequestAborted)))
+        {
+            await WriteErrorAsync(context, new EdgeError(StatusCodes.Status503ServiceUnavailable, "not_ready", "The node is starting."), null, null);
+            return;
+        }
         context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync("ok", context.RequestAborted);
+        await context.Response.WriteAsync("ok", context.RequestAborted);
     }
 
     private static void SetObjectHeaders(HttpResponse response, DurableObjectId id)

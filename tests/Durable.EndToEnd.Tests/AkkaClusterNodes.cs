@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+
+namespace Durable.EndToEnd.Tests;
+
+/// <summary>
+/// Node processes of a cluster on the akka engine (Akka.Cluster formed through PostgreSQL), all started at the same
+/// instant, sharing one fresh PostgreSQL schema (from <c>DURABLE_TEST_PG</c>, set by <c>scripts/postgres.sh</c>).
+/// </summary>
+internal sealed class AkkaClusterNodes : IAsyncDisposable
+{
+    private readonly string _server;
+    private readonly string _schema = "akka_" + Guid.NewGuid().ToString("n")[..12];
+
+    private AkkaClusterNodes(string server) => _server = server;
+
+    public List<NodeProcess> Nodes { get; } = [];
+
+    public List<HttpClient> Clients { get; } = [];
+
+    public static async Task<AkkaClusterNodes> StartAsync(int count)
+    {
+        var server = Environment.GetEnvironmentVariable("DURABLE_TEST_PG") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "DURABLE_TEST_PG is not set, so the cluster tests have no PostgreSQL server. Run `eval \"$(scripts/postgres.sh start)\"` " +
+                "from the repository root, then run the tests again.");
+        var cluster = new AkkaClusterNodes(server);
+        await using (var connection = new NpgsqlConnection(server))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE SCHEMA {cluster._schema}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var cs = new NpgsqlConnectionStringBuilder(server) { SearchPath = cluster._schema, MaxPoolSize = 20 }.ConnectionString;
+        var starts = Enumerable.Range(0, count).Select(_ => NodeProcess.StartAsync(
+        [
+            "--Durable:Cluster:Engine=akka",
+            "--Durable:Storage:Provider=postgres",
+            $"--Durable:Storage:Postgres:ConnectionString={cs}",
+            "--Durable:Cluster:Enabled=true",
+        ])).ToList();
+        try
+        {
+            await Task.WhenAll(starts);
+        }
+        finally
+        {
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully)) cluster.Add(start.Result);
+        }
+        return cluster;
+    }
+
+    private void Add(NodeProcess node)
+    {
+        Nodes.Add(node);
+        Clients.Add(new HttpClient { BaseAddress = node.Address, Timeout = TimeSpan.FromSeconds(15) });
+    }
+
+    /// <summary>The members a node's <c>/cluster</c> lists, address → status; null while it does not answer.</summary>
+    public static async Task<Dictionary<string, string>?> MembersAsync(HttpClient client)
+    {
+        try
+        {
+            var status = JsonDocument.Parse(await client.GetStringAsync("/cluster")).RootElement;
+            return status.GetProperty("nodes").EnumerateArray()
+                .ToDictionary(n => n.GetProperty("address").GetString()!, n => n.GetProperty("status").GetString()!);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>This node's own Akka address (<c>/cluster</c>'s "node").</summary>
+    public static async Task<string> SelfAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("/cluster")).RootElement.GetProperty("node").GetString()!;
+
+    /// <summary>Waits until every node in <paramref name="clients"/> lists exactly <paramref name="expected"/> members at
+    /// /cluster, all up (and, with <paramref name="healthy"/>, answers /healthz 200); fails naming the phase and what each
+    /// node listed.</summary>
+    public static async Task<TimeSpan> WaitAgreedAsync(IReadOnlyList<HttpClient> clients, IReadOnlySet<string>? expected, int count, TimeSpan within,
+        string phase, bool healthy = true)
+    {
+        var watch = Stopwatch.StartNew();
+        var seen = new Dictionary<string, string>[clients.Count];
+        while (true)
+        {
+            var agreed = true;
+            var listed = await Task.WhenAll(clients.Select(MembersAsync));
+            for (var i = 0; i < clients.Count; i++)
+            {
+                var members = listed[i];
+                seen[i] = members ?? [];
+                if (members is null || members.Count != count || members.Values.Any(s => s != "up") ||
+                    (expected is not null && !members.Keys.ToHashSet().SetEquals(expected)))
+                    agreed = false;
+            }
+            if (agreed && healthy)
+            {
+                foreach (var client in clients)
+                {
+                    using var health = await client.GetAsync("/healthz");
+                    if (!health.IsSuccessStatusCode) agreed = false;
+                }
+            }
+            if (agreed) return watch.Elapsed;
+            if (watch.Elapsed > within)
+                throw new TimeoutException($"{phase}: the nodes did not agree on {count} members, all up, within {within.TotalSeconds} s; they listed " +
+                    string.Join(" | ", seen.Select((m, i) => $"node {i}: " + string.Join(", ", m.Select(kv => $"{kv.Key}={kv.Value}")))));
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            node.Kill();
+            await node.DisposeAsync();
+        }
+        foreach (var client in Clients) client.Dispose();
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(_server);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP SCHEMA {_schema} CASCADE", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
