@@ -21,7 +21,7 @@ namespace Durable.Objects;
 /// </summary>
 internal sealed class RemoteEvents
 {
-    /// <summary>Room left in a remoting frame for what surrounds a body (URI, headers, Akka's envelope).</summary>
+    /// <summary>Room left in a remoting frame for what surrounds a body (URI, headers, Akka's envelope); at most a quarter of a small frame.</summary>
     internal const int FrameOverhead = 256 * 1024;
 
     private readonly ConcurrentDictionary<long, ObjectEvent> _waiting = new();
@@ -37,7 +37,7 @@ internal sealed class RemoteEvents
         _runtime = runtime;
         _replies = system.ActorOf(Props.Create(() => new ReplyActor(this)), "durable-replies");
         var frame = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128000;
-        MaxBodyBytes = (int)Math.Max(0, Math.Min(int.MaxValue, frame - FrameOverhead));
+        MaxBodyBytes = (int)Math.Min(int.MaxValue, frame - Math.Min(FrameOverhead, frame / 4));
     }
 
     /// <summary>The largest request or response body that fits one remoting frame.</summary>
