@@ -47,12 +47,15 @@ public static class DurableObjectsBuilderAkkaExtensions
                 .WithClustering()
                 .WithCustomSerializer("durable", [typeof(BatchCommitted), typeof(ObjectSnapshot)], system => new DurableSerializer(system))
                 .WithCustomSerializer("durable-alarm-book", AlarmBookSerializer.Types, system => new AlarmBookSerializer(system))
+                .WithCustomSerializer("durable-object-event", ObjectEventSerializer.Types, system => new ObjectEventSerializer(system, sp.GetRequiredService<ShardedObjects>()))
                 .AddHocon("""
                     akka.cluster.sharding.state-store-mode = ddata
                     akka.cluster.sharding.remember-entities = off
                     # Only the alarm books remember their entities; they keep them in the journal.
                     akka.cluster.sharding.remember-entities-store = eventsourced
                     akka.cluster.min-nr-of-members = 1
+                    # An object's request or response crosses between nodes in one frame (hocon/durable.conf).
+                    akka.remote.dot-netty.tcp.maximum-frame-size = 20MiB
                     akka.coordinated-shutdown.exit-clr = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                     # Client sockets' actors and their sending graphs (Durable.Web's SocketActor): on a thread of their

@@ -18,7 +18,10 @@ internal sealed class AlarmEvent(DurableObjectId target, long arrivedAt, DateTim
     /// <summary>Completes with true when the handler ran and its writes are durable, false when the alarm was stale.</summary>
     public Task<bool> Completion => _completion.Task;
 
-    public override bool IsCompleted => _completion.Task.IsCompleted;
+    public override Task Done => _completion.Task;
+
+    /// <summary>Answers the caller with the owner's outcome (from another node): whether the handler ran.</summary>
+    public bool TryAnswer(bool ran) => _completion.TrySetResult(ran);
 
     public override bool ErrorResetsObject => true;
 

@@ -30,7 +30,7 @@ internal sealed class ChannelEvent : ObjectEvent
     /// <summary>The reply for the client (null: none); faults when the callback threw or the object reset.</summary>
     public Task<ChannelReply?> Completion => _completion.Task;
 
-    public override bool IsCompleted => _completion.Task.IsCompleted;
+    public override Task Done => _completion.Task;
 
     public override bool ErrorResetsObject => true;
 

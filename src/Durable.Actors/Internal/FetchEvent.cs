@@ -11,7 +11,16 @@ internal sealed class FetchEvent(DurableObjectId target, long arrivedAt, HttpReq
 
     public Task<HttpResponseMessage> Completion => _completion.Task;
 
-    public override bool IsCompleted => _completion.Task.IsCompleted;
+    public override Task Done => _completion.Task;
+
+    /// <summary>Answers the caller with <paramref name="response"/> (the owner's answer from another node); false when
+    /// the event already completed, and then the response is disposed.</summary>
+    public bool TryAnswer(HttpResponseMessage response)
+    {
+        if (_completion.TrySetResult(response)) return true;
+        response.Dispose();
+        return false;
+    }
 
     public override Task InvokeAsync(ObjectContext activation)
     {

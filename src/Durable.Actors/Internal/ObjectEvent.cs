@@ -14,6 +14,8 @@ internal abstract class ObjectEvent
     internal bool Linked;
     // How often the Akka engine sent the event again after it died in a stopped object's mailbox.
     internal int Redispatches;
+    // 1 once the event was serialized to reach an object on another node (Objects/RemoteEvents).
+    internal int Forwarded;
 
     protected ObjectEvent(DurableObjectId target, long arrivedAt)
     {
@@ -27,7 +29,10 @@ internal abstract class ObjectEvent
     public long ArrivedAt { get; }
 
     /// <summary>True once the caller has its answer (result or error).</summary>
-    public abstract bool IsCompleted { get; }
+    public bool IsCompleted => Done.IsCompleted;
+
+    /// <summary>Completes when the caller has its answer (result or error).</summary>
+    public abstract Task Done { get; }
 
     /// <summary>Runs the object's handler in the activation's turn; the outcome is kept until <see cref="Deliver"/>.</summary>
     public abstract Task InvokeAsync(ObjectContext activation);

@@ -128,7 +128,21 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     /// <summary>Delivers a fetch to the object's activation on this node; in a cluster, refused with
     /// <see cref="ShardMovedException"/> unless this node serves the object's shard.</summary>
-    public Task<HttpResponseMessage> FetchLocalAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
+    public Task<HttpResponseMessage> FetchLocalAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        request.Content is { } content && _objects is { HasPeers: true }
+            ? BufferThenFetchAsync(id, request, content, cancellationToken)
+            : FetchAdmittedAsync(id, request, cancellationToken);
+
+    // With other nodes in the cluster the object may live on one of them, and a request crosses whole: its body is read
+    // before the event is admitted (a body too large fails here, as it would while the object read it).
+    private async Task<HttpResponseMessage> BufferThenFetchAsync(
+        DurableObjectId id, HttpRequestMessage request, HttpContent content, CancellationToken cancellationToken)
+    {
+        await content.LoadIntoBufferAsync(cancellationToken);
+        return await FetchAdmittedAsync(id, request, cancellationToken);
+    }
+
+    private Task<HttpResponseMessage> FetchAdmittedAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Admit(id);
         var e = new FetchEvent(id, Time.GetTimestamp(), request);
@@ -252,11 +266,35 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>An event of the Akka engine was answered, failed or dropped.</summary>
+    /// <summary>An event of the Akka engine was answered, failed or dropped (one sent to another node is finished when
+    /// it completes, by <see cref="ForwardedFinished"/>).</summary>
     public void EventFinished(ObjectEvent e)
+    {
+        if (Volatile.Read(ref e.Forwarded) == 0) ForwardedFinished(e);
+    }
+
+    /// <summary>An event this node sent to its object on another node completed (answered, failed, or past its deadline).</summary>
+    internal void ForwardedFinished(ObjectEvent e)
     {
         _pending.TryRemove(e, out _);
         EventFinished();
+    }
+
+    /// <summary>
+    /// Counts an event that came from another node for an object here, with the deadline its caller has left. Past this
+    /// node's limit, or while it stops, it fails at once (and its object drops it): the caller's edge answers 503.
+    /// </summary>
+    internal void AdoptForwarded(ObjectEvent e)
+    {
+        _pending[e] = e.ArrivedAt;
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        if (_stopping)
+            e.TryFail(new OverloadedException($"The node is shutting down; object {e.Target} is not taking events here.", e.Target));
+        else if (inFlight > Options.MaxInFlightEventsPerNode)
+            e.TryFail(new OverloadedException(
+                $"The node has {Options.MaxInFlightEventsPerNode} events in flight, its limit (Durable:Objects:MaxInFlightEventsPerNode).", e.Target));
+        else return;
+        Metrics.Overloaded();
     }
 
     /// <summary>Fails the Akka engine's events that arrived at or before <paramref name="cutoff"/> and are still unanswered.</summary>

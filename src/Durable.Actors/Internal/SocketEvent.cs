@@ -47,7 +47,7 @@ internal sealed class SocketEvent : ObjectEvent
     /// <summary>Completes when the handler ran and what it wrote is durable; faults when it threw or the object reset.</summary>
     public Task Completion => _completion.Task;
 
-    public override bool IsCompleted => _completion.Task.IsCompleted;
+    public override Task Done => _completion.Task;
 
     public override bool ErrorResetsObject => true;
 

@@ -45,6 +45,13 @@ internal sealed class AlarmBooks
     public string BookOf(ObjectKey key) =>
         $"{key.Namespace}/{(_objectShards ?? throw new InvalidOperationException("The alarm books have not started.")).ShardId(key.Id)}";
 
+    /// <summary>True when the book of <paramref name="id"/>'s alarm runs on this node (its entity's name is the escaped book id).</summary>
+    public bool IsBookHere(DurableObjectId id)
+    {
+        var book = Uri.EscapeDataString(BookOf(ObjectKey.For(id)));
+        return _books.Keys.Any(b => b.Path.Name == book);
+    }
+
     /// <summary>Completes once the book has durably noted that the object may commit an alarm at <paramref name="due"/>.</summary>
     public Task NoteAsync(DurableObjectId id, DateTimeOffset due) =>
         Region.Ask<AlarmNoteResult>(new NoteAlarm(ObjectKey.For(id), due), _noteTimeout);

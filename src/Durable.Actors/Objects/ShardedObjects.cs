@@ -26,6 +26,8 @@ internal sealed partial class ShardedObjects
     private FrozenDictionary<string, IActorRef> _regions = FrozenDictionary<string, IActorRef>.Empty;
     private ActorSystem? _system;
     private ObjectRuntime? _runtime;
+    private Cluster? _cluster;
+    private RemoteEvents? _remote;
 
     public ActorSystem System => _system ?? throw new InvalidOperationException("The object engine has not started.");
 
@@ -38,6 +40,12 @@ internal sealed partial class ShardedObjects
     public bool IsUp => _system is { } system && Cluster.Get(system).SelfMember.Status == MemberStatus.Up;
 
     public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
+
+    /// <summary>Events on their way to and from objects on other nodes.</summary>
+    public RemoteEvents Remote => _remote ?? throw new InvalidOperationException("The object engine has not started.");
+
+    /// <summary>The cluster has members besides this node, so an object may live elsewhere.</summary>
+    public bool HasPeers => _cluster is { } cluster && cluster.State.Members.Count > 1;
 
     /// <summary>How many objects have a running actor on this node.</summary>
     public int LiveCount => _live.Count;
@@ -68,6 +76,8 @@ internal sealed partial class ShardedObjects
         _system = system;
         _runtime = runtime;
         Materializer = system.Materializer();
+        _remote = new RemoteEvents(system, runtime);
+        _cluster = Cluster.Get(system);
         if (readJournalPluginId is not null)
             ReadJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(readJournalPluginId);
         var sharding = ClusterSharding.Get(system);

@@ -1,0 +1,294 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using Durable.Internal;
+
+namespace Durable.Objects;
+
+/// <summary>
+/// Akka serializer for the object events sharding forwards to another node, and the owners' answers
+/// (<see cref="RemoteEvents"/> keeps the reply path). Only used on the wire between nodes, never persisted; every payload
+/// starts with its version byte so nodes of different versions refuse what they cannot read instead of misreading it.
+/// Strings are BinaryWriter's length-prefixed UTF-8; headers are count:i32 then name, count:i32, values; a time span is
+/// its ticks (i64).
+/// <code>
+/// "F" FetchEvent v1:  0x01 target replyTo:string correlation:i64 remaining method:string uri:string version:string
+///                     headers hasContent:bool [contentHeaders bodyLength:i32 body]
+/// "A" AlarmEvent v1:  0x01 target replyTo:string correlation:i64 remaining due:i64 utc ticks retryCount:i32
+/// "RF" FetchReply v1: 0x01 correlation:i64 status:i32 reason:string? version:string headers hasContent:bool
+///                     [contentHeaders bodyLength:i32 body]
+/// "RA" AlarmReply v1: 0x01 correlation:i64 ran:bool
+/// "RE" FailedReply v1: 0x01 correlation:i64 code:string retryable:bool causes:i32 then type:string message:string
+/// target = namespace:string id:32 bytes name:string? (a string? is a presence byte, then the string)
+/// </code>
+/// Socket and channel events do not cross nodes (their sockets are this node's): serializing one fails the event.
+/// </summary>
+internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedObjects objects) : SerializerWithStringManifest(system)
+{
+    public const int Id = 7103;
+    private const byte V1 = 1;
+
+    public static readonly Type[] Types =
+        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply)];
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => o switch
+    {
+        FetchEvent => "F",
+        AlarmEvent => "A",
+        // Refused in ToBinary, with the event failed; a manifest is asked for first.
+        SocketEvent or ChannelEvent => "X",
+        FetchReply => "RF",
+        AlarmReply => "RA",
+        FailedReply => "RE",
+        _ => throw new ArgumentException($"ObjectEventSerializer cannot serialize {o.GetType()}.", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj)
+    {
+        var remote = objects.Remote;
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            w.Write(V1);
+            switch (obj)
+            {
+                case FetchEvent e:
+                    WriteFetch(w, stream, e, remote);
+                    break;
+                case AlarmEvent e:
+                    WriteHead(w, e, remote);
+                    w.Write(e.Due.UtcTicks);
+                    w.Write(e.RetryCount);
+                    break;
+                case SocketEvent or ChannelEvent:
+                    throw Refuse((ObjectEvent)obj, remote, "socket and channel events cannot reach an object on another node yet");
+                case FetchReply r:
+                    w.Write(r.Correlation);
+                    w.Write(r.Status);
+                    WriteOptional(w, r.Reason);
+                    w.Write(r.Version.ToString());
+                    WriteHeaders(w, r.Headers);
+                    w.Write(r.ContentHeaders is not null);
+                    if (r.ContentHeaders is { } contentHeaders)
+                    {
+                        WriteHeaders(w, contentHeaders);
+                        w.Write(r.Body.Length);
+                        w.Write(r.Body);
+                    }
+                    break;
+                case AlarmReply r:
+                    w.Write(r.Correlation);
+                    w.Write(r.Ran);
+                    break;
+                case FailedReply r:
+                    w.Write(r.Correlation);
+                    w.Write(r.Code);
+                    w.Write(r.IsRetryable);
+                    w.Write(r.Causes.Length);
+                    foreach (var cause in r.Causes)
+                    {
+                        w.Write(cause.Type);
+                        w.Write(cause.Message);
+                    }
+                    break;
+                default:
+                    throw new ArgumentException($"ObjectEventSerializer cannot serialize {obj.GetType()}.", nameof(obj));
+            }
+        }
+        return stream.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
+        try
+        {
+            if (manifest is not ("F" or "A" or "RF" or "RA" or "RE"))
+                throw new InvalidDataException($"An object event payload has the unknown manifest '{manifest}'.");
+            if (r.ReadByte() is var version && version != V1)
+                throw new InvalidDataException($"An object event '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
+            return manifest switch
+            {
+                "F" => ReadFetch(r),
+                "A" => ReadAlarm(r),
+                "RF" => ReadFetchReply(r),
+                "RA" => new AlarmReply(r.ReadInt64(), r.ReadBoolean()),
+                _ => ReadFailedReply(r),
+            };
+        }
+        catch (EndOfStreamException error)
+        {
+            throw new InvalidDataException($"An object event '{manifest}' payload is truncated ({bytes.Length} bytes).", error);
+        }
+    }
+
+    // ---- events ----
+
+    private static void WriteHead(BinaryWriter w, ObjectEvent e, RemoteEvents remote)
+    {
+        w.Write(e.Target.Namespace);
+        w.Write(e.Target.Bytes);
+        WriteOptional(w, e.Target.Name);
+        var (replyTo, correlation) = remote.Register(e);
+        w.Write(replyTo);
+        w.Write(correlation);
+        w.Write(remote.Remaining(e).Ticks);
+    }
+
+    private static (DurableObjectId Target, string ReplyTo, long Correlation, TimeSpan Remaining) ReadHead(BinaryReader r)
+    {
+        var ns = r.ReadString();
+        var id = r.ReadBytes(DurableObjectId.ByteLength);
+        if (id.Length != DurableObjectId.ByteLength) throw new EndOfStreamException();
+        var target = new DurableObjectId(ns, id, ReadOptional(r));
+        return (target, r.ReadString(), r.ReadInt64(), TimeSpan.FromTicks(r.ReadInt64()));
+    }
+
+    private static void WriteFetch(BinaryWriter w, MemoryStream stream, FetchEvent e, RemoteEvents remote)
+    {
+        var request = e.Request;
+        if (WebSocketUpgrade.Of(request) is not null)
+            throw Refuse(e, remote, "a WebSocket upgrade cannot reach an object on another node yet");
+        var content = request.Content;
+        // Whole before it is written: the edge buffers bodies while the cluster has other nodes; in-memory contents
+        // complete at once. Buffered content is copied, not consumed, so a resend writes the same bytes.
+        content?.LoadIntoBufferAsync().GetAwaiter().GetResult();
+        if (content?.Headers.ContentLength is { } length && length > remote.MaxBodyBytes)
+            throw Refuse(e, remote, $"its request body has {length} bytes, more than the {remote.MaxBodyBytes} that cross between nodes (akka.remote.dot-netty.tcp.maximum-frame-size)");
+        WriteHead(w, e, remote);
+        w.Write(request.Method.Method);
+        w.Write(request.RequestUri?.OriginalString ?? "");
+        w.Write(request.Version.ToString());
+        WriteHeaders(w, RemoteHeader.Of(request.Headers));
+        w.Write(content is not null);
+        if (content is null) return;
+        WriteHeaders(w, RemoteHeader.Of(content.Headers));
+        w.Flush();
+        var lengthAt = stream.Position;
+        w.Write(0);
+        content.CopyTo(stream, null, CancellationToken.None);
+        var end = stream.Position;
+        stream.Position = lengthAt;
+        w.Write(checked((int)(end - lengthAt - sizeof(int))));
+        w.Flush();
+        stream.Position = end;
+    }
+
+    private FetchEvent ReadFetch(BinaryReader r)
+    {
+        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var request = new HttpRequestMessage(new HttpMethod(r.ReadString()), new Uri(r.ReadString(), UriKind.RelativeOrAbsolute))
+        {
+            Version = Version.Parse(r.ReadString()),
+        };
+        RemoteHeader.CopyTo(ReadHeaders(r), request.Headers);
+        if (r.ReadBoolean())
+        {
+            var contentHeaders = ReadHeaders(r);
+            request.Content = new ByteArrayContent(ReadBody(r));
+            RemoteHeader.CopyTo(contentHeaders, request.Content.Headers);
+        }
+        var remote = objects.Remote;
+        var e = new FetchEvent(target, remote.ArrivalFor(remaining), request);
+        remote.Adopt(e, replyTo, correlation);
+        return e;
+    }
+
+    private AlarmEvent ReadAlarm(BinaryReader r)
+    {
+        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var due = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
+        var retryCount = r.ReadInt32();
+        var remote = objects.Remote;
+        var e = new AlarmEvent(target, remote.ArrivalFor(remaining), due, retryCount);
+        remote.Adopt(e, replyTo, correlation);
+        return e;
+    }
+
+    /// <summary>Fails an event that cannot be written, and the error Akka's remoting logs while the association stays up.</summary>
+    private static SerializationException Refuse(ObjectEvent e, RemoteEvents remote, string why)
+    {
+        var message = $"{e.Describe()} to object {e.Target} was not sent to the node that has the object: {why}.";
+        remote.Release(e);
+        e.TryFail(new DurableObjectException(message, null, e.Target));
+        return new SerializationException(message);
+    }
+
+    // ---- replies ----
+
+    private static FetchReply ReadFetchReply(BinaryReader r)
+    {
+        var correlation = r.ReadInt64();
+        var status = r.ReadInt32();
+        var reason = ReadOptional(r);
+        var version = Version.Parse(r.ReadString());
+        var headers = ReadHeaders(r);
+        RemoteHeader[]? contentHeaders = null;
+        byte[] body = [];
+        if (r.ReadBoolean())
+        {
+            contentHeaders = ReadHeaders(r);
+            body = ReadBody(r);
+        }
+        return new FetchReply(correlation, status, reason, version, headers, contentHeaders, body);
+    }
+
+    private static FailedReply ReadFailedReply(BinaryReader r)
+    {
+        var correlation = r.ReadInt64();
+        var code = r.ReadString();
+        var retryable = r.ReadBoolean();
+        var causes = new RemoteCause[ReadCount(r)];
+        for (var i = 0; i < causes.Length; i++) causes[i] = new RemoteCause(r.ReadString(), r.ReadString());
+        return new FailedReply(correlation, code, retryable, causes);
+    }
+
+    // ---- parts ----
+
+    private static void WriteHeaders(BinaryWriter w, RemoteHeader[] headers)
+    {
+        w.Write(headers.Length);
+        foreach (var header in headers)
+        {
+            w.Write(header.Name);
+            w.Write(header.Values.Length);
+            foreach (var value in header.Values) w.Write(value);
+        }
+    }
+
+    private static RemoteHeader[] ReadHeaders(BinaryReader r)
+    {
+        var headers = new RemoteHeader[ReadCount(r)];
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var name = r.ReadString();
+            var values = new string[ReadCount(r)];
+            for (var j = 0; j < values.Length; j++) values[j] = r.ReadString();
+            headers[i] = new RemoteHeader(name, values);
+        }
+        return headers;
+    }
+
+    private static byte[] ReadBody(BinaryReader r)
+    {
+        var length = ReadCount(r);
+        var body = r.ReadBytes(length);
+        return body.Length == length ? body : throw new EndOfStreamException();
+    }
+
+    private static int ReadCount(BinaryReader r)
+    {
+        var count = r.ReadInt32();
+        return count >= 0 && count <= r.BaseStream.Length - r.BaseStream.Position ? count : throw new EndOfStreamException();
+    }
+
+    private static void WriteOptional(BinaryWriter w, string? value)
+    {
+        w.Write(value is not null);
+        if (value is not null) w.Write(value);
+    }
+
+    private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+}

@@ -1,0 +1,278 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Durable.Internal;
+using Durable.Storage;
+
+namespace Durable.Objects;
+
+/// <summary>
+/// Events whose object lives on another node. Fetches and alarms are local objects carrying their caller's completion;
+/// when sharding forwards one over remoting, <see cref="ObjectEventSerializer"/> writes it with a reply address:
+/// <list type="bullet">
+/// <item><b>Caller's node.</b> Each serialization registers the event under a new correlation id with this node's reply
+/// actor (a resend registers again). The reply actor completes the event with the first answer; an entry leaves when
+/// its event completes (answer or the caller's deadline), so none outlives its event. A forwarded event no longer
+/// counts against this node's in-flight limit through its object: it is finished here when it completes.</item>
+/// <item><b>Owner's node.</b> The event built from the bytes is admitted to this node's runtime (its in-flight count and
+/// deadline, with the caller's remaining time) and, when it completes, its outcome is told to the caller's reply actor:
+/// a response (status, headers, body), an alarm's outcome, or an error with its code and message, so the caller's edge
+/// answers as for a local failure.</item>
+/// </list>
+/// </summary>
+internal sealed class RemoteEvents
+{
+    /// <summary>Room left in a remoting frame for what surrounds a body (URI, headers, Akka's envelope); at most a quarter of a small frame.</summary>
+    internal const int FrameOverhead = 256 * 1024;
+
+    private readonly ConcurrentDictionary<long, ObjectEvent> _waiting = new();
+    private readonly ObjectRuntime _runtime;
+    private readonly ActorSystem _system;
+    private readonly IActorRef _replies;
+    private long _lastCorrelation;
+    private long _adopted;
+
+    public RemoteEvents(ActorSystem system, ObjectRuntime runtime)
+    {
+        _system = system;
+        _runtime = runtime;
+        _replies = system.ActorOf(Props.Create(() => new ReplyActor(this)), "durable-replies");
+        var frame = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128000;
+        MaxBodyBytes = (int)Math.Min(int.MaxValue, frame - Math.Min(FrameOverhead, frame / 4));
+    }
+
+    /// <summary>The largest request or response body that fits one remoting frame.</summary>
+    public int MaxBodyBytes { get; }
+
+    /// <summary>Events registered on this node and not yet answered.</summary>
+    public int WaitingCount => _waiting.Count;
+
+    /// <summary>How many times events were written for another node here (a resend counts again).</summary>
+    public long Sent => Volatile.Read(ref _lastCorrelation);
+
+    /// <summary>How many events from other nodes this node took for its objects.</summary>
+    public long Adopted => Volatile.Read(ref _adopted);
+
+    internal ObjectRuntime Runtime => _runtime;
+
+    // ---- the caller's node ----
+
+    /// <summary>Registers an event being serialized for another node; returns where its answer goes.</summary>
+    public (string ReplyTo, long Correlation) Register(ObjectEvent e)
+    {
+        var correlation = Interlocked.Increment(ref _lastCorrelation);
+        _waiting[correlation] = e;
+        Release(e);
+        e.Done.ContinueWith(static (_, state) =>
+        {
+            var (waiting, id) = ((ConcurrentDictionary<long, ObjectEvent>, long))state!;
+            waiting.TryRemove(id, out ObjectEvent? _);
+        }, (_waiting, correlation), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return (Akka.Serialization.Serialization.SerializedActorPath(_replies), correlation);
+    }
+
+    /// <summary>
+    /// The event left this node (or could not): no object here finishes it, so this node's runtime counts it finished
+    /// when it completes. Idempotent.
+    /// </summary>
+    public void Release(ObjectEvent e)
+    {
+        if (Interlocked.Exchange(ref e.Forwarded, 1) != 0) return;
+        e.Done.ContinueWith(static (_, state) =>
+        {
+            var (runtime, done) = ((ObjectRuntime, ObjectEvent))state!;
+            runtime.ForwardedFinished(done);
+        }, (_runtime, e), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>The remaining time of <paramref name="e"/>'s deadline on this node.</summary>
+    public TimeSpan Remaining(ObjectEvent e) => _runtime.Options.EventDeadline - _runtime.Time.GetElapsedTime(e.ArrivedAt);
+
+    private void Answer(EventReply reply)
+    {
+        if (!_waiting.TryRemove(reply.Correlation, out var e)) return; // answered already, or past its deadline
+        switch (reply, e)
+        {
+            case (FetchReply answer, FetchEvent fetch):
+                fetch.TryAnswer(answer.ToResponse());
+                break;
+            case (AlarmReply answer, AlarmEvent alarm):
+                alarm.TryAnswer(answer.Ran);
+                break;
+            case (FailedReply failed, _):
+                e.TryFail(failed.ToException(e.Target));
+                break;
+            default:
+                e.TryFail(new DurableObjectException($"The owner of object {e.Target} answered {reply.GetType().Name} to a {e.Describe()}.", null, e.Target));
+                break;
+        }
+    }
+
+    // ---- the owner's node ----
+
+    /// <summary>The time an event arrived here for the caller's <paramref name="remaining"/> time to be left of its deadline.</summary>
+    public long ArrivalFor(TimeSpan remaining)
+    {
+        var elapsed = _runtime.Options.EventDeadline - remaining;
+        return _runtime.Time.GetTimestamp() - (long)(elapsed.TotalSeconds * _runtime.Time.TimestampFrequency);
+    }
+
+    /// <summary>Admits an event that came from <paramref name="replyTo"/> and sends its outcome there when it completes.</summary>
+    public void Adopt(ObjectEvent e, string replyTo, long correlation)
+    {
+        var caller = ((ExtendedActorSystem)_system).Provider.ResolveActorRef(replyTo);
+        _ = e switch
+        {
+            FetchEvent fetch => AnswerFetchAsync(fetch, caller, correlation),
+            AlarmEvent alarm => AnswerAlarmAsync(alarm, caller, correlation),
+            _ => throw new ArgumentException($"{e.GetType().Name} does not travel between nodes.", nameof(e)),
+        };
+        Interlocked.Increment(ref _adopted);
+        _runtime.AdoptForwarded(e);
+    }
+
+    private async Task AnswerFetchAsync(FetchEvent e, IActorRef caller, long correlation)
+    {
+        EventReply reply;
+        try
+        {
+            using var response = await e.Completion;
+            reply = await FetchReply.FromAsync(correlation, response, MaxBodyBytes, e.Target);
+        }
+        catch (Exception error)
+        {
+            reply = FailedReply.From(correlation, error);
+        }
+        caller.Tell(reply, ActorRefs.NoSender);
+    }
+
+    private static async Task AnswerAlarmAsync(AlarmEvent e, IActorRef caller, long correlation)
+    {
+        EventReply reply;
+        try
+        {
+            reply = new AlarmReply(correlation, await e.Completion);
+        }
+        catch (Exception error)
+        {
+            reply = FailedReply.From(correlation, error);
+        }
+        caller.Tell(reply, ActorRefs.NoSender);
+    }
+
+    /// <summary>Takes the owners' answers for this node's forwarded events.</summary>
+    private sealed class ReplyActor : ReceiveActor
+    {
+        public ReplyActor(RemoteEvents events) => Receive<EventReply>(events.Answer);
+    }
+}
+
+/// <summary>An owner's answer to a forwarded event, for the caller's reply actor.</summary>
+internal abstract record EventReply(long Correlation);
+
+/// <summary>One header and its values.</summary>
+internal readonly record struct RemoteHeader(string Name, string[] Values)
+{
+    public static RemoteHeader[] Of(System.Net.Http.Headers.HttpHeaders headers) =>
+        [.. headers.NonValidated.Select(h => new RemoteHeader(h.Key, [.. h.Value]))];
+
+    public static void CopyTo(RemoteHeader[] headers, System.Net.Http.Headers.HttpHeaders target)
+    {
+        foreach (var header in headers) target.TryAddWithoutValidation(header.Name, header.Values);
+    }
+}
+
+/// <summary>The object's response: status, reason, version, headers, and content (its headers and body) when it had one.</summary>
+internal sealed record FetchReply(
+    long Correlation, int Status, string? Reason, Version Version, RemoteHeader[] Headers, RemoteHeader[]? ContentHeaders, byte[] Body)
+    : EventReply(Correlation)
+{
+    public static async Task<EventReply> FromAsync(long correlation, HttpResponseMessage response, int maxBody, DurableObjectId target)
+    {
+        RemoteHeader[]? contentHeaders = null;
+        byte[] body = [];
+        if (response.Content is { } content)
+        {
+            body = await content.ReadAsByteArrayAsync();
+            contentHeaders = RemoteHeader.Of(content.Headers);
+        }
+        if (body.Length > maxBody)
+            return FailedReply.From(correlation, new DurableObjectException(
+                $"The response of object {target} has {body.Length} bytes, more than the {maxBody} that cross between nodes (akka.remote.dot-netty.tcp.maximum-frame-size).", null, target));
+        return new FetchReply(correlation, (int)response.StatusCode, response.ReasonPhrase, response.Version, RemoteHeader.Of(response.Headers), contentHeaders, body);
+    }
+
+    public HttpResponseMessage ToResponse()
+    {
+        var response = new HttpResponseMessage((System.Net.HttpStatusCode)Status) { ReasonPhrase = Reason, Version = Version };
+        RemoteHeader.CopyTo(Headers, response.Headers);
+        if (ContentHeaders is { } contentHeaders)
+        {
+            response.Content = new ByteArrayContent(Body);
+            RemoteHeader.CopyTo(contentHeaders, response.Content.Headers);
+        }
+        return response;
+    }
+}
+
+/// <summary>An alarm's outcome: whether its handler ran (false: the alarm was stale).</summary>
+internal sealed record AlarmReply(long Correlation, bool Ran) : EventReply(Correlation);
+
+/// <summary>
+/// The event failed on the owner: the error code of a <see cref="DurableObjectException"/> ("" for any other error) and the
+/// chain of causes, outermost first, as type names and messages.
+/// </summary>
+internal sealed record FailedReply(long Correlation, string Code, bool IsRetryable, RemoteCause[] Causes) : EventReply(Correlation)
+{
+    public static FailedReply From(long correlation, Exception error)
+    {
+        var causes = new List<RemoteCause>();
+        for (Exception? e = error; e is not null && causes.Count < 8; e = e.InnerException)
+            causes.Add(new RemoteCause(e.GetType().FullName ?? e.GetType().Name, e.Message));
+        return error is DurableObjectException known
+            ? new FailedReply(correlation, known.Code, known.IsRetryable, [.. causes])
+            : new FailedReply(correlation, "", false, [.. causes]);
+    }
+
+    /// <summary>The same kind of error the owner had, for the same answer at the caller's edge.</summary>
+    public Exception ToException(DurableObjectId target)
+    {
+        Exception? inner = null;
+        for (var i = Causes.Length - 1; i >= 1; i--) inner = Causes[i].ToException(inner);
+        var message = Causes.Length > 0 ? Causes[0].Message : "";
+        return Code switch
+        {
+            "" => Causes.Length > 0 ? Causes[0].ToException(inner) : new RemoteFailureException("?", "", inner),
+            "object_error" => new DurableObjectException(message, inner, target),
+            "overloaded" => new OverloadedException(message, target),
+            "deadline_exceeded" => new DeadlineExceededException(message, target),
+            "object_reset" => new DurableObjectResetException(message, inner, target),
+            "instantiation_failed" => new InstantiationFailedException(message, inner, target),
+            "shard_moved" => new ShardMovedException(message, target),
+            "unknown_namespace" => new UnknownNamespaceException(target.Namespace),
+            _ => new ForwardedObjectException(Code, message, inner, target, IsRetryable),
+        };
+    }
+}
+
+/// <summary>One exception of a failure's chain, as its type name and message.</summary>
+internal readonly record struct RemoteCause(string Type, string Message)
+{
+    /// <summary>Storage limits come back as themselves (the edge answers them 413/400); others as <see cref="RemoteFailureException"/>.</summary>
+    public Exception ToException(Exception? inner) =>
+        Type == typeof(KeyTooLargeException).FullName ? new KeyTooLargeException(Message)
+        : Type == typeof(ValueTooLargeException).FullName ? new ValueTooLargeException(Message)
+        : Type == typeof(BatchTooLargeException).FullName ? new BatchTooLargeException(Message)
+        : new RemoteFailureException(Type, Message, inner);
+}
+
+/// <summary>An exception thrown on another node, known here by its type name and message.</summary>
+internal sealed class RemoteFailureException(string type, string message, Exception? inner)
+    : Exception(message, inner)
+{
+    /// <summary>The full name of the exception's type on the node that threw it.</summary>
+    public string RemoteType { get; } = type;
+}
+
+/// <summary>A <see cref="DurableObjectException"/> of a code this node has no type for, from another node.</summary>
+internal sealed class ForwardedObjectException(string code, string message, Exception? inner, DurableObjectId target, bool isRetryable)
+    : DurableObjectException(code, message, inner, target, isRetryable);
