@@ -10,7 +10,7 @@ const dataDir = process.argv[3];
 const [cmd, ...args] = process.argv.slice(process.argv.indexOf("--") + 1);
 
 const get = () => new Promise((resolve) => {
-  const req = http.get({ host: "127.0.0.1", port: 8787, path: "/ns/echo/name/cold/", agent: false }, (res) => {
+  const req = http.get({ host: "127.0.0.1", port: Number(process.env.PORT ?? 8787), path: "/ns/echo/name/cold/", agent: false }, (res) => {
     res.resume(); res.on("end", () => resolve(res.statusCode));
   });
   req.on("error", () => resolve(0));

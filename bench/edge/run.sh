@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Loopback load against a Release node on 127.0.0.1:8787, the same loads as ../../shared/anchors/workerd/bench.sh.
 # Needs wrk (apt-get install -y wrk) and node. Usage: bash bench/edge/run.sh
-# (env: DUR=10 CONNS=50 OBJS=1000 MEMOBJS=10000 ENGINE=akka|classic; unset ENGINE = the node's default)
+# (env: DUR=10 CONNS=50 OBJS=1000 MEMOBJS=10000 ENGINE=akka|classic; unset ENGINE = the node's default; PORT=8787;
+#  DLL=<a Durable.Web.dll built elsewhere>, e.g. a copy of an earlier build for an A/B in one session)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${DUR:-10} CONNS=${CONNS:-50} OBJS=${OBJS:-1000} MEMOBJS=${MEMOBJS:-10000}
-DLL=src/Durable.Web/bin/Release/net10.0/Durable.Web.dll
-BASE=http://127.0.0.1:8787
+DLL=${DLL:-src/Durable.Web/bin/Release/net10.0/Durable.Web.dll}
+export PORT=${PORT:-8787}
+BASE=http://127.0.0.1:$PORT
 DATA=$(mktemp -d /tmp/durable-bench.XXXX)
 [ -f "$DLL" ] || dotnet build -c Release src/Durable.Web >/dev/null
 ENGINE_ARGS=(); [[ -n "${ENGINE:-}" ]] && ENGINE_ARGS=("--Durable:Objects:Engine=$ENGINE")
@@ -23,10 +25,10 @@ row() { # name method ns nobjects suffix
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_node
 row echo_1obj            GET  echo    1       /
-node bench/edge/touch.mjs GET echo o / "$OBJS" "$CONNS" >/dev/null
+node bench/edge/touch.mjs GET echo o / "$OBJS" "$CONNS" "$BASE" >/dev/null
 row "echo_${OBJS}obj"    GET  echo    "$OBJS" /
 row incr_1obj            POST counter 1       /increment
-node bench/edge/touch.mjs POST counter o /increment "$OBJS" "$CONNS" >/dev/null
+node bench/edge/touch.mjs POST counter o /increment "$OBJS" "$CONNS" "$BASE" >/dev/null
 row "incr_${OBJS}obj"    POST counter "$OBJS" /increment
 printf '%-22s ' activate_new_echo; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- GET /ns/echo/name/ / "n$RANDOM" | grep '^WRK'
 printf '%-22s ' activate_new_incr; wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s bench/edge/new-names.lua "$BASE" -- POST /ns/counter/name/ /increment "n$RANDOM" | grep '^WRK'
@@ -34,7 +36,7 @@ stop_node
 
 rm -rf "$DATA"/durable.db*; start_node
 echo "rss_idle_kb            $(rss_kb)"
-printf '%-22s ' "create_${MEMOBJS}obj"; node bench/edge/touch.mjs POST counter m /increment "$MEMOBJS" "$CONNS"
+printf '%-22s ' "create_${MEMOBJS}obj"; node bench/edge/touch.mjs POST counter m /increment "$MEMOBJS" "$CONNS" "$BASE"
 echo "rss_after_${MEMOBJS}obj_kb $(rss_kb)"
 sleep 15   # as the anchor's rss_after_10000obj_idle15s
 echo "rss_after_${MEMOBJS}obj_idle15s_kb $(rss_kb)"

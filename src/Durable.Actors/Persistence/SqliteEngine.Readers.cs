@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Durable.Persistence;
 
@@ -16,14 +17,20 @@ internal sealed partial class SqliteEngine
     /// <summary>Readers open and idle now (for tests).</summary>
     internal int IdleReaders => _readers.Count;
 
+    /// <summary>How often SQLite recompiled the idle readers' statements after preparing them (for tests).</summary>
+    internal int ReaderRecompilations => _readers.Sum(reader => reader.Recompilations);
+
     private const string HighestSql = $"""
         max(coalesce((SELECT max(seq) FROM event_journal WHERE pid = {KeyOfPid}), 0),
             coalesce((SELECT deleted_to FROM journal_metadata WHERE pid = {KeyOfPid}), 0))
         """;
 
     // One statement sees one state of the database: the snapshot, the highest sequence number and the events after the
-    // snapshot agree with each other however the writer commits around it.
-    private const string RecoverySql = $"""
+    // snapshot agree with each other however the writer commits around it. No LIMIT takes a bound parameter, here or in
+    // the reads below: SQLite reads a LIMIT parameter's value while planning and then recompiles the statement whenever
+    // it is bound again, which would parse and plan it on every read. The tail's bound is written into the SQL instead
+    // (one statement per bound), and the other reads stop taking rows once they have enough.
+    private static string RecoverySql(int limit) => $"""
         WITH snap AS (
           SELECT seq, created, payload FROM snapshot_store
           WHERE persistence_id = $pid AND seq <= $maxSeq AND created <= $maxCreated AND seq >= $minSeq AND created >= $minCreated
@@ -35,7 +42,7 @@ internal sealed partial class SqliteEngine
         SELECT * FROM (
           SELECT 2, seq, written, payload FROM event_journal
           WHERE pid = {KeyOfPid} AND seq > coalesce((SELECT seq FROM snap), 0)
-          ORDER BY seq LIMIT $limit)
+          ORDER BY seq LIMIT {limit})
         """;
 
     protected override Task<RecoveryRead> ReadRecoveryAsync(string persistenceId, SnapshotBounds bounds, int maxEvents, long maxBytes) =>
@@ -106,26 +113,33 @@ internal sealed partial class SqliteEngine
     private sealed class Reader : IDisposable
     {
         private readonly SqliteConnection _connection;
-        private readonly SqliteCommand _recovery;
         private readonly SqliteCommand _highest;
         private readonly SqliteCommand _replay;
+        private SqliteCommand? _recovery;
+        private int _recoveryMaxEvents;
         private SqliteCommand? _persistenceIds;
 
         public Reader(SqliteConnection connection)
         {
             _connection = connection;
-            _recovery = Command(RecoverySql, ("$pid", SqliteType.Text), ("$maxSeq", SqliteType.Integer), ("$maxCreated", SqliteType.Integer),
-                ("$minSeq", SqliteType.Integer), ("$minCreated", SqliteType.Integer), ("$limit", SqliteType.Integer));
             _highest = Command($"SELECT {HighestSql}", ("$pid", SqliteType.Text));
             _replay = Command($"""
                 SELECT seq, written, payload FROM event_journal
-                WHERE pid = {KeyOfPid} AND seq >= $from AND seq <= $to ORDER BY seq LIMIT $max
-                """, ("$pid", SqliteType.Text), ("$from", SqliteType.Integer), ("$to", SqliteType.Integer), ("$max", SqliteType.Integer));
+                WHERE pid = {KeyOfPid} AND seq >= $from AND seq <= $to ORDER BY seq
+                """, ("$pid", SqliteType.Text), ("$from", SqliteType.Integer), ("$to", SqliteType.Integer));
         }
 
         public RecoveryRead Recovery(string persistenceId, SnapshotBounds bounds, int maxEvents, long maxBytes)
         {
-            Bind(_recovery, persistenceId, bounds.MaxSequenceNr, bounds.MaxCreated, bounds.MinSequenceNr, bounds.MinCreated, maxEvents + 1L);
+            if (_recovery is null || _recoveryMaxEvents != maxEvents)
+            {
+                _recovery?.Dispose();
+                // One event more than the bound: its presence says the tail was longer.
+                _recovery = Command(RecoverySql(maxEvents + 1), ("$pid", SqliteType.Text), ("$maxSeq", SqliteType.Integer),
+                    ("$maxCreated", SqliteType.Integer), ("$minSeq", SqliteType.Integer), ("$minCreated", SqliteType.Integer));
+                _recoveryMaxEvents = maxEvents;
+            }
+            Bind(_recovery, persistenceId, bounds.MaxSequenceNr, bounds.MaxCreated, bounds.MinSequenceNr, bounds.MinCreated);
             var read = new RecoveryReadBuilder(maxEvents, maxBytes);
             using var rows = _recovery.ExecuteReader();
             while (rows.Read()) read.Add(rows);
@@ -140,9 +154,10 @@ internal sealed partial class SqliteEngine
 
         public bool Replay(string persistenceId, long from, long to, long max, Action<StoredEvent> replay)
         {
-            Bind(_replay, persistenceId, from, to, max);
+            Bind(_replay, persistenceId, from, to);
             using var rows = _replay.ExecuteReader();
-            while (rows.Read()) replay(new StoredEvent(rows.GetInt64(0), rows.GetInt64(1), rows.GetFieldValue<byte[]>(2)));
+            for (long taken = 0; taken < max && rows.Read(); taken++)
+                replay(new StoredEvent(rows.GetInt64(0), rows.GetInt64(1), rows.GetFieldValue<byte[]>(2)));
             return true;
         }
 
@@ -151,13 +166,27 @@ internal sealed partial class SqliteEngine
             _persistenceIds ??= Command("""
                 SELECT persistence_id FROM journal_ids k WHERE persistence_id > $after
                   AND (EXISTS (SELECT 1 FROM event_journal WHERE pid = k.id) OR EXISTS (SELECT 1 FROM journal_metadata WHERE pid = k.id))
-                ORDER BY persistence_id LIMIT $limit
-                """, ("$after", SqliteType.Text), ("$limit", SqliteType.Integer));
-            Bind(_persistenceIds, after ?? "", (long)limit);
+                ORDER BY persistence_id
+                """, ("$after", SqliteType.Text));
+            Bind(_persistenceIds, after ?? "");
             var ids = new List<string>();
             using var rows = _persistenceIds.ExecuteReader();
-            while (rows.Read()) ids.Add(rows.GetString(0));
+            while (ids.Count < limit && rows.Read()) ids.Add(rows.GetString(0));
             return ids;
+        }
+
+        /// <summary>Recompilations of this connection's statements (SQLite's SQLITE_STMTSTATUS_REPREPARE, summed).</summary>
+        public int Recompilations
+        {
+            get
+            {
+                const int Reprepare = 5;
+                var total = 0;
+                for (var statement = raw.sqlite3_next_stmt(_connection.Handle, null); statement is not null;
+                     statement = raw.sqlite3_next_stmt(_connection.Handle, statement))
+                    total += raw.sqlite3_stmt_status(statement, Reprepare, 0);
+                return total;
+            }
         }
 
         private SqliteCommand Command(string sql, params (string Name, SqliteType Type)[] parameters)
@@ -177,7 +206,7 @@ internal sealed partial class SqliteEngine
 
         public void Dispose()
         {
-            _recovery.Dispose();
+            _recovery?.Dispose();
             _highest.Dispose();
             _replay.Dispose();
             _persistenceIds?.Dispose();

@@ -179,6 +179,8 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        // Lets a reader list its statements (Reader.Recompilations); a reader prepares them once, so this costs nothing.
+        if (!writer) connection.Handle!.enable_sqlite3_next_stmt(true);
         // A reader never syncs; a writer's commit is durable only with synchronous=FULL.
         Execute(connection, writer
             ? $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)Settings.BusyTimeout.TotalMilliseconds};"

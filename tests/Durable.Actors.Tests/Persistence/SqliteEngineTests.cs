@@ -116,6 +116,39 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_run_their_prepared_statements_without_recompiling_them()
+    {
+        await _engine.EnqueueAsync(Write("w", [1], [2], [3]));
+        var bounds = new SnapshotBounds(long.MaxValue, long.MaxValue, 0, 0);
+        // One read at a time, so every read takes the same idle reader and its statements.
+        for (var i = 0; i < 20; i++)
+        {
+            await _engine.LoadSnapshotAsync($"new-{i}", bounds);
+            await _engine.LoadSnapshotAsync("w", bounds);
+            await _engine.ReadHighestSequenceNrAsync($"new-{i}");
+            await _engine.QueryEventsAsync("w", 1, 3, 2 + i % 2, _ => { });
+            await _engine.ReadPersistenceIdsAsync(null, 1 + i % 2);
+        }
+
+        Assert.Equal(1, _engine.IdleReaders);
+        Assert.Equal(0, _engine.ReaderRecompilations);
+    }
+
+    [Fact]
+    public async Task Replay_and_id_listing_stop_at_their_maximum()
+    {
+        await _engine.EnqueueAsync(Write("m", [1], [2], [3], [4]));
+        await _engine.EnqueueAsync(Write("n", [1]));
+        await _engine.EnqueueAsync(Write("o", [1]));
+
+        var read = new List<long>();
+        await _engine.QueryEventsAsync("m", 2, 4, 2, e => read.Add(e.SequenceNr));
+        Assert.Equal([2, 3], read);
+        Assert.Equal(["m", "n"], await _engine.ReadPersistenceIdsAsync(null, 2));
+        Assert.Equal(["n", "o"], await _engine.ReadPersistenceIdsAsync("m", 5));
+    }
+
+    [Fact]
     public async Task A_write_committed_after_the_snapshot_load_is_seen_by_the_replay()
     {
         await _engine.EnqueueAsync(Write("s", [1], [2]));

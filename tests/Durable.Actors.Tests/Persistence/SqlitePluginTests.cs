@@ -45,4 +45,17 @@ public sealed class SqlitePluginTests : IAsyncLifetime
             Assert.Equal(1, host.Engine.ReadStatements - before);
         }
     }
+
+    [Fact]
+    public async Task Recoveries_run_without_Akkas_replay_filter_actor()
+    {
+        // The journal refuses a taken sequence number (SqliteEngineTests), so no replayed stream mixes writers and the
+        // filter (one child actor per recovery) is off; a recovery still replays every event.
+        await using var host = await PluginHost.StartSqliteAsync(DatabasePath);
+        foreach (var journal in new[] { Durable.Persistence.DurablePersistence.SqliteJournalPluginId, Durable.Persistence.DurablePersistence.PostgresJournalPluginId })
+            Assert.Equal("off", host.System.Settings.Config.GetString($"{journal}.replay-filter.mode"));
+        await PluginHost.AskAsync(host.System.ActorOf(CounterActor.Props("filtered")), new CounterActor.Add(1, 2, 3));
+        var again = host.System.ActorOf(CounterActor.Props("filtered"));
+        Assert.Equal(new CounterActor.State(6, 3), await PluginHost.AskAsync(again, new CounterActor.Get()));
+    }
 }
