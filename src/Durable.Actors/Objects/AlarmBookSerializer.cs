@@ -6,8 +6,9 @@ using static Durable.Objects.AlarmBookProtocol;
 namespace Durable.Objects;
 
 /// <summary>
-/// Akka serializer for what alarm books persist. Formats are forever: every payload starts with its version byte.
-/// Times are UTC ticks (i64), an optional time is a presence byte then the ticks, an object is its namespace and id as
+/// Akka serializer for what alarm books persist, and for the commands and replies that cross nodes when an object and
+/// its book live on different ones. Formats are forever: every payload starts with its version byte. Times are UTC
+/// ticks (i64), an optional time is a presence byte then the ticks, an object is its namespace and id as
 /// length-prefixed UTF-8 strings.
 /// <code>
 /// "AN" AlarmNoted v1:          0x01 object due
@@ -15,6 +16,11 @@ namespace Durable.Objects;
 /// "AF" AlarmFinished v1:       0x01 object due version:i64
 /// "AR" AlarmRetryScheduled v1: 0x01 object due version:i64 retryCount:i32 fireAt?
 /// "AS" AlarmBookSnapshot v1:   0x01 lastVersion:i64 count:i32 then per entry: object due version:i64 retryCount:i32 fireAt?
+/// "CN" NoteAlarm v1:           0x01 object due
+/// "CC" ConfirmAlarm v1:        0x01 object due?
+/// "CG" GetAlarms v1:           0x01 object
+/// "RN" AlarmNoteResult v1:     0x01 object due
+/// "RB" AlarmBookResult v1:     0x01 count:i32 then per entry: object due version:i64 retryCount:i32 fireAt?
 /// </code>
 /// </summary>
 internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
@@ -23,7 +29,10 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
     private const byte V1 = 1;
 
     public static readonly Type[] Types =
-        [typeof(AlarmNoted), typeof(AlarmConfirmed), typeof(AlarmFinished), typeof(AlarmRetryScheduled), typeof(AlarmBookSnapshot)];
+    [
+        typeof(AlarmNoted), typeof(AlarmConfirmed), typeof(AlarmFinished), typeof(AlarmRetryScheduled), typeof(AlarmBookSnapshot),
+        typeof(NoteAlarm), typeof(ConfirmAlarm), typeof(GetAlarms), typeof(AlarmNoteResult), typeof(AlarmBookResult),
+    ];
 
     public override int Identifier => Id;
 
@@ -34,6 +43,11 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
         AlarmFinished => "AF",
         AlarmRetryScheduled => "AR",
         AlarmBookSnapshot => "AS",
+        NoteAlarm => "CN",
+        ConfirmAlarm => "CC",
+        GetAlarms => "CG",
+        AlarmNoteResult => "RN",
+        AlarmBookResult => "RB",
         _ => throw new ArgumentException($"AlarmBookSerializer cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -49,9 +63,29 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
                     WriteObject(w, e.Object);
                     w.Write(e.Due.UtcTicks);
                     break;
+                case NoteAlarm c:
+                    WriteObject(w, c.Object);
+                    w.Write(c.Due.UtcTicks);
+                    break;
+                case AlarmNoteResult r:
+                    WriteObject(w, r.Object);
+                    w.Write(r.Due.UtcTicks);
+                    break;
                 case AlarmConfirmed e:
                     WriteObject(w, e.Object);
                     WriteOptional(w, e.Due);
+                    break;
+                case ConfirmAlarm c:
+                    WriteObject(w, c.Object);
+                    WriteOptional(w, c.Due);
+                    break;
+                case GetAlarms c:
+                    WriteObject(w, c.Object);
+                    break;
+                case AlarmBookResult r:
+                    w.Write(r.Entries.Count);
+                    foreach (var entry in r.Entries)
+                        WriteAttempt(w, entry.Object, entry.Due, entry.Version, entry.RetryCount, entry.FireAt);
                     break;
                 case AlarmFinished e:
                     WriteObject(w, e.Object);
@@ -79,7 +113,7 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
         using var r = new BinaryReader(new MemoryStream(bytes));
         try
         {
-            if (r.ReadByte() != V1) throw new InvalidDataException($"A persisted alarm book '{manifest}' payload has an unknown version {bytes[0]}.");
+            if (r.ReadByte() != V1) throw new InvalidDataException($"An alarm book '{manifest}' payload has an unknown version {bytes[0]}.");
             return manifest switch
             {
                 "AN" => new AlarmNoted(ReadObject(r), ReadTime(r)),
@@ -87,22 +121,32 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
                 "AF" => new AlarmFinished(ReadObject(r), ReadTime(r), r.ReadInt64()),
                 "AR" => new AlarmRetryScheduled(ReadObject(r), ReadTime(r), r.ReadInt64(), r.ReadInt32(), ReadOptional(r)),
                 "AS" => ReadSnapshot(r),
-                _ => throw new InvalidDataException($"A persisted alarm book payload has the unknown manifest '{manifest}'."),
+                "CN" => new NoteAlarm(ReadObject(r), ReadTime(r)),
+                "CC" => new ConfirmAlarm(ReadObject(r), ReadOptional(r)),
+                "CG" => new GetAlarms(ReadObject(r)),
+                "RN" => new AlarmNoteResult(ReadObject(r), ReadTime(r)),
+                "RB" => new AlarmBookResult(ReadEntries(r)),
+                _ => throw new InvalidDataException($"An alarm book payload has the unknown manifest '{manifest}'."),
             };
         }
         catch (EndOfStreamException error)
         {
-            throw new InvalidDataException($"A persisted alarm book '{manifest}' payload is truncated ({bytes.Length} bytes).", error);
+            throw new InvalidDataException($"An alarm book '{manifest}' payload is truncated ({bytes.Length} bytes).", error);
         }
     }
 
     private static AlarmBookSnapshot ReadSnapshot(BinaryReader r)
     {
         var lastVersion = r.ReadInt64();
+        return new AlarmBookSnapshot(AlarmBookState.From(ReadEntries(r), lastVersion));
+    }
+
+    private static AlarmBookEntry[] ReadEntries(BinaryReader r)
+    {
         var entries = new AlarmBookEntry[r.ReadInt32()];
         for (var i = 0; i < entries.Length; i++)
             entries[i] = new AlarmBookEntry(ReadObject(r), ReadTime(r), r.ReadInt64(), r.ReadInt32(), ReadOptional(r));
-        return new AlarmBookSnapshot(AlarmBookState.From(entries, lastVersion));
+        return entries;
     }
 
     // An entry's next attempt: the layout an AlarmRetryScheduled and a snapshot's entry share.
