@@ -22,10 +22,15 @@ internal sealed record EngineSettings(
     /// <summary>The engine's identity in the process: one database, one engine.</summary>
     public string Key => Kind == EngineKind.Sqlite ? $"sqlite:{Database}" : $"postgres:{Database}";
 
-    /// <summary>Reads a plugin section, falling back to the reference section at <paramref name="referenceId"/>.</summary>
+    /// <summary>The section of persistence.conf every plugin section falls back to for the engine's keys.</summary>
+    public const string DefaultsPath = "durable-persistence-engine-defaults";
+
+    /// <summary>Reads a plugin section, falling back to the reference section at <paramref name="referenceId"/>, then to
+    /// the engine's defaults.</summary>
     public static EngineSettings From(Config section, EngineKind kind, string referenceId)
     {
-        var config = section.WithFallback(DurablePersistence.DefaultConfig().GetConfig(referenceId));
+        var reference = DurablePersistence.DefaultConfig();
+        var config = section.WithFallback(reference.GetConfig(referenceId)).WithFallback(reference.GetConfig(DefaultsPath));
         var pluginId = referenceId;
         var database = kind == EngineKind.Sqlite
             ? Path.GetFullPath(Required(config, "path", pluginId))
@@ -34,11 +39,11 @@ internal sealed record EngineSettings(
             kind,
             database,
             config.GetTimeSpan("busy-timeout", TimeSpan.FromSeconds(5)),
-            config.GetInt("max-group-events", 2048),
-            config.GetInt("recovery-cache-entries", 4096),
-            config.GetInt("recovery-cache-max-events", 256),
-            config.GetByteSize("recovery-cache-max-bytes") ?? 256 * 1024,
-            config.GetTimeSpan("recovery-cache-max-age", TimeSpan.FromSeconds(30)));
+            config.GetInt("max-group-events"),
+            config.GetInt("recovery-cache-entries"),
+            config.GetInt("recovery-cache-max-events"),
+            config.GetByteSize("recovery-cache-max-bytes") ?? 0,
+            config.GetTimeSpan("recovery-cache-max-age"));
         Check(settings.MaxGroupEvents >= 1, pluginId, "max-group-events", settings.MaxGroupEvents, "at least 1");
         Check(settings.RecoveryCacheEntries >= 0, pluginId, "recovery-cache-entries", settings.RecoveryCacheEntries, "0 (off) or more");
         Check(settings.RecoveryCacheMaxEvents >= 0, pluginId, "recovery-cache-max-events", settings.RecoveryCacheMaxEvents, "0 or more");
