@@ -16,8 +16,7 @@ return await NodeStartup.RunAsync(async () =>
 
     builder.Services.AddDurableObjects(objects => objects.AddSamples())
         .UseConfiguredStorage(builder.Configuration)
-        .UseConfiguredEngine(builder.Configuration)
-        .UseConfiguredCluster(builder.Configuration);
+        .UseConfiguredEngine(builder.Configuration);
     builder.Services.AddDurableEdge();
     builder.Services.AddDurableNode();
 

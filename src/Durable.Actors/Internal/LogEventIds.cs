@@ -46,14 +46,6 @@ internal static class LogEventIds
     public const int PhoenixMalformedFrame = 1410;
     public const int PhoenixHeartbeatTimeout = 1411;
     public const int PhoenixChannelFailed = 1412;
-    public const int SocketProxied = 1420;
-    public const int SocketProxyRetrying = 1421;
-    public const int SocketProxyRefused = 1422;
-    public const int SocketProxyLinkDropped = 1423;
-    public const int NodeSocketConnectFailed = 1424;
-    public const int PhoenixLinkOpened = 1430;
-    public const int PhoenixLinkDropped = 1431;
-    public const int PhoenixRelayFailed = 1432;
 
     public const int EdgeObjectAnswered = 2000;
     public const int EdgeRequestRejected = 2001;

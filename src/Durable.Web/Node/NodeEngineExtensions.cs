@@ -1,4 +1,3 @@
-using Durable.Cluster.Hosting;
 using Durable.Configuration;
 using Durable.Hosting;
 using Microsoft.Extensions.Options;
@@ -33,15 +32,10 @@ public static class NodeEngineExtensions
         return builder.UseAkkaObjects(journal, settings);
     }
 
-    /// <summary>The node's engine: a cluster's is <c>Durable:Cluster:Engine</c>, a single node's <c>Durable:Objects:Engine</c>.</summary>
+    /// <summary>The node's engine: a cluster's is Akka, a single node's <c>Durable:Objects:Engine</c>.</summary>
     public static ObjectEngine EngineOf(IConfiguration configuration)
     {
-        if (configuration.GetValue<bool>("Durable:Cluster:Enabled"))
-        {
-            var cluster = new ClusterOptions();
-            DurableSettingBinder.Bind(configuration, ClusterOptions.SectionName, cluster);
-            return cluster.Engine;
-        }
+        if (configuration.GetValue<bool>("Durable:Cluster:Enabled")) return ObjectEngine.Akka;
         var objects = new DurableObjectsOptions();
         DurableSettingBinder.Bind(configuration, DurableObjectsOptions.SectionName, objects);
         return objects.Engine;

@@ -43,7 +43,9 @@ public sealed class ShippedConfigurationTests
         using var app = BuildNode("--Durable:Cluster:Enabled=true", "--Durable:Storage:Provider=postgres",
             "--Durable:Storage:Postgres:ConnectionString=Host=127.0.0.1;Database=durable");
 
-        Assert.Equal(1024, app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.Shards);
+        var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+        Assert.Equal("127.0.0.1", cluster.Hostname);
+        Assert.Equal("Host=127.0.0.1;Database=durable", cluster.ConnectionString);
         Assert.Equal(TimeSpan.FromDays(30), app.Services.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.HistoryRetention);
     }
 
@@ -64,7 +66,7 @@ public sealed class ShippedConfigurationTests
         builder.Configuration.AddDurableNodeConfiguration(args);
         builder.Services.AddDurableObjects(objects => objects.AddSamples())
             .UseConfiguredStorage(builder.Configuration)
-            .UseConfiguredCluster(builder.Configuration);
+            .UseConfiguredEngine(builder.Configuration);
         builder.Services.AddDurableEdge();
         return builder.Build();
     }
