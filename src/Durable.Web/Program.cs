@@ -15,7 +15,6 @@ return await NodeStartup.RunAsync(async () =>
     builder.Configuration.AddDurableNodeConfiguration(args);
 
     builder.Services.AddDurableObjects(objects => objects.AddSamples())
-        .UseConfiguredStorage(builder.Configuration)
         .UseConfiguredEngine(builder.Configuration);
     builder.Services.AddDurableEdge();
     builder.Services.AddDurableNode();

@@ -63,7 +63,7 @@ internal sealed partial class WebSocketEdge(
             // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
             request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
             request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-            using var response = await runtime.FetchLocalAsync(id, request, context.RequestAborted);
+            using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
             {
                 accepted = true;
