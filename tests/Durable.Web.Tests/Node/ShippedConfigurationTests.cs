@@ -46,7 +46,7 @@ public sealed class ShippedConfigurationTests
         var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
         Assert.Equal("127.0.0.1", cluster.Hostname);
         Assert.Equal("Host=127.0.0.1;Database=durable", cluster.ConnectionString);
-        Assert.Equal(TimeSpan.FromDays(30), app.Services.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.HistoryRetention);
+        Assert.Equal("Host=127.0.0.1;Database=durable", app.Services.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.ConnectionString);
     }
 
     [Fact]
@@ -65,7 +65,6 @@ public sealed class ShippedConfigurationTests
         var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         builder.Configuration.AddDurableNodeConfiguration(args);
         builder.Services.AddDurableObjects(objects => objects.AddSamples())
-            .UseConfiguredStorage(builder.Configuration)
             .UseConfiguredEngine(builder.Configuration);
         builder.Services.AddDurableEdge();
         return builder.Build();

@@ -80,10 +80,10 @@ public sealed class ObjectSocketTests
     [Fact]
     public async Task Send_after_a_write_waits_until_the_write_is_durable()
     {
-        var storage = new TestStorage();
-        await using var host = await SocketHost.StartAsync(storage: storage);
+        var journal = AkkaSpecEngine.NewFaults();
+        await using var host = await SocketHost.StartAsync(faults: journal);
         using var ws = await host.ConnectAsync("/ns/probe/name/gate/ws");
-        var hold = storage.HoldAppends();
+        var hold = journal.HoldAppends();
         await ws.SendTextAsync("put-then-send:1");
         var received = ws.ReceiveTextAsync("send after put");
         await Task.Delay(300);
