@@ -119,17 +119,16 @@ internal sealed partial class WebSocketEdge(
             runtime.Sockets.Remove(socket);
             runtime.Metrics.SocketClosed(closeCode);
             Log.Closed(logger, socket.Owner.Id, closeCode);
-            await connection.WhenDrainedAsync().WaitAsync(SocketConnection.CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await connection.WhenDrainedAsync().WaitAsync(ClientSockets.CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    /// <summary>
-    /// The sending half of an accepted client socket: on the Akka engine a <see cref="SocketActor"/> on the node's actor
-    /// system; on the classic engine, which has no actor system, a <see cref="SocketConnection"/> with the same bound.
-    /// </summary>
-    internal IClientConnection Connect(WebSocket ws) => runtime.Objects is { } akka
-        ? SocketActorConnection.Start(akka.System, akka.Materializer, ws, Options.SendBufferMessages, runtime.Metrics)
-        : new SocketConnection(ws, Options.SendBufferMessages, runtime.Metrics.SlowClosed, runtime.Time);
+    /// <summary>The sending half of an accepted client socket: a <see cref="SocketActor"/> on the node's actor system.</summary>
+    internal IClientConnection Connect(WebSocket ws)
+    {
+        var objects = runtime.Objects ?? throw new InvalidOperationException("The durable object runtime has not started yet.");
+        return SocketActorConnection.Start(objects.System, objects.Materializer, ws, Options.SendBufferMessages, runtime.Metrics);
+    }
 
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
     private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)
@@ -225,7 +224,7 @@ internal sealed partial class WebSocketEdge(
         var ws = connection.Socket;
         try
         {
-            using var timeout = new CancellationTokenSource(SocketConnection.CloseGrace, runtime.Time);
+            using var timeout = new CancellationTokenSource(ClientSockets.CloseGrace, runtime.Time);
             await connection.WhenDrainedAsync().WaitAsync(timeout.Token);
             var scratch = new byte[256];
             while (ws.State == WebSocketState.CloseSent)

@@ -89,7 +89,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         finally
         {
             LeaveAll();
-            await _connection.WhenDrainedAsync().WaitAsync(SocketConnection.CloseGrace, Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _connection.WhenDrainedAsync().WaitAsync(ClientSockets.CloseGrace, Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
