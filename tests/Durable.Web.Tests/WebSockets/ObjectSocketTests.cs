@@ -84,8 +84,11 @@ public sealed class ObjectSocketTests
         await using var host = await SocketHost.StartAsync(faults: journal);
         using var ws = await host.ConnectAsync("/ns/probe/name/gate/ws");
         var hold = journal.HoldAppends();
+        var appends = journal.AppendCount;
         await ws.SendTextAsync("put-then-send:1");
         var received = ws.ReceiveTextAsync("send after put");
+        // The turn's write has reached the journal and is held there; the frame it sent must still be held too.
+        await journal.WaitForAppendsAsync(appends + 1).WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(300);
         Assert.False(received.IsCompleted, "the socket send went out before its turn's write was durable");
         hold.Release();
