@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Durable.Benchmarks;
 
 /// <summary>
-/// Alarm throughput and lateness (<c>... Durable.Benchmarks.dll alarms [count]</c>), on the SQLite store with the system
+/// Alarm throughput and lateness (<c>... Durable.Benchmarks.dll alarms [count]</c>), on the SQLite journal with the system
 /// clock: <c>count</c> objects each set an alarm for the same instant; we time how long after that instant every handler
 /// has started and finished its turn (each writes a key and clears its alarm), and how late each handler started. The idle case runs first: 200 alarms spread out one at a time.
 /// </summary>
@@ -38,17 +38,8 @@ internal static class AlarmBenchmark
     {
         var count = args.Length > 0 ? int.Parse(args[0]) : 100_000;
         var path = Path.Combine(Path.GetTempPath(), $"durable-alarms-{Environment.ProcessId}.db");
-        var services = new ServiceCollection();
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddDurableObjects(o =>
-        {
-            o.AddNamespace<AlarmedObject>("alarmed");
-            o.MaxInFlightEventsPerNode = 1_000_000;
-        }).UseSqliteStorage(path);
-        await using var provider = services.BuildServiceProvider();
-        var runtime = provider.GetRequiredService<Internal.ObjectRuntime>();
-        await runtime.StartAsync(CancellationToken.None);
-        var ns = provider.GetDurableObjectNamespace("alarmed");
+        var runtime = await BenchRuntime.StartAsync(o => o.AddNamespace<AlarmedObject>("alarmed"), ObjectJournal.Sqlite(_ => path));
+        var ns = runtime.Services.GetDurableObjectNamespace("alarmed");
 
         const int idle = 200;
         Console.WriteLine($"idle: {idle} alarms 20 ms apart");
@@ -65,7 +56,7 @@ internal static class AlarmBenchmark
         Console.WriteLine($"  set in {setting.Elapsed.TotalSeconds:N1} s; {(due - DateTimeOffset.UtcNow).TotalSeconds:N1} s before they are due; fired early: {_fired}");
         await WaitForAsync(count, due, TimeSpan.FromMinutes(5), reportRate: true);
 
-        await runtime.StopAsync(CancellationToken.None);
+        await runtime.DisposeAsync();
         foreach (var file in Directory.GetFiles(Path.GetTempPath(), $"durable-alarms-{Environment.ProcessId}.db*")) File.Delete(file);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Durable.Internal;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Durable.Benchmarks;
@@ -12,38 +13,40 @@ public sealed class PingObject : DurableObject
         Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
 }
 
-/// <summary>A runtime on the system clock with in-memory storage, as a node would run it minus the network.</summary>
+/// <summary>A runtime on the system clock, as a node would run it minus the network: objects as sharded persistent actors
+/// (a cluster of one) journaling to Akka's in-memory journal, or to <c>journal</c>.</summary>
 public sealed class BenchRuntime : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly IHost _host;
 
-    private BenchRuntime(ServiceProvider services) => _services = services;
+    private BenchRuntime(IHost host) => _host = host;
 
     public DurableObjectNamespace Ping { get; private set; } = null!;
 
-    internal ObjectRuntime Runtime => _services.GetRequiredService<ObjectRuntime>();
+    internal ObjectRuntime Runtime => _host.Services.GetRequiredService<ObjectRuntime>();
 
-    public static async Task<BenchRuntime> StartAsync(Action<Hosting.DurableObjectsOptions>? tune = null)
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<BenchRuntime> StartAsync(
+        Action<Hosting.DurableObjectsOptions>? tune = null, ObjectJournal? journal = null)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-        services.AddDurableObjects(o =>
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        builder.Services.AddDurableObjects(o =>
         {
             o.AddNamespace<PingObject>("ping");
             o.MaxInFlightEventsPerNode = 1_000_000;
             o.MaxQueuedEventsPerObject = 100_000;
             tune?.Invoke(o);
-        });
-        var provider = services.BuildServiceProvider();
-        var runtime = new BenchRuntime(provider);
-        await runtime.Runtime.StartAsync(CancellationToken.None);
-        runtime.Ping = provider.GetDurableObjectNamespace("ping");
-        return runtime;
+        }).UseAkkaObjects(journal);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new BenchRuntime(host) { Ping = host.Services.GetDurableObjectNamespace("ping") };
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Runtime.StopAsync(CancellationToken.None);
-        await _services.DisposeAsync();
+        await _host.StopAsync();
+        _host.Dispose();
     }
 }

@@ -11,11 +11,6 @@ if (args is ["alarms", .. var alarmArgs])
     await AlarmBenchmark.RunAsync(alarmArgs);
     return;
 }
-if (args is ["storage", .. var rest])
-{
-    await Durable.Benchmarks.StorageBenchmark.RunAsync(rest);
-    return;
-}
 
 // A type of this assembly, not Program: Durable.Web (referenced, internals visible) has a top-level Program too.
 BenchmarkSwitcher.FromAssembly(typeof(IdleMemory).Assembly).Run(args);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loopback load against a Release node on 127.0.0.1:8787, the same loads as ../../shared/anchors/workerd/bench.sh.
 # Needs wrk (apt-get install -y wrk) and node. Usage: bash bench/edge/run.sh
-# (env: DUR=10 CONNS=50 OBJS=1000 MEMOBJS=10000 ENGINE=akka|classic; unset ENGINE = the node's default; PORT=8787;
+# (env: DUR=10 CONNS=50 OBJS=1000 MEMOBJS=10000 PORT=8787;
 #  DLL=<a Durable.Web.dll built elsewhere>, e.g. a copy of an earlier build for an A/B in one session)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,8 +11,7 @@ export PORT=${PORT:-8787}
 BASE=http://127.0.0.1:$PORT
 DATA=$(mktemp -d /tmp/durable-bench.XXXX)
 [ -f "$DLL" ] || dotnet build -c Release src/Durable.Web >/dev/null
-ENGINE_ARGS=(); [[ -n "${ENGINE:-}" ]] && ENGINE_ARGS=("--Durable:Objects:Engine=$ENGINE")
-NODE_ARGS=("$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/durable.db" "${ENGINE_ARGS[@]}")
+NODE_ARGS=("$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/durable.db")
 
 start_node() { dotnet "${NODE_ARGS[@]}" >"$DATA/node.log" 2>&1 & PID=$!
   until curl -fs "$BASE/healthz" >/dev/null; do sleep 0.05; done; }
@@ -42,7 +41,7 @@ sleep 15   # as the anchor's rss_after_10000obj_idle15s
 echo "rss_after_${MEMOBJS}obj_idle15s_kb $(rss_kb)"
 stop_node
 
-printf '%-22s ' coldstart; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- dotnet "$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db" "${ENGINE_ARGS[@]}"
+printf '%-22s ' coldstart; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- dotnet "$DLL" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db"
 # COLD_PUBLISHED=<dir>: also the cold start of a published node there (e.g. self-contained ReadyToRun composite, README)
 if [[ -n "${COLD_PUBLISHED:-}" ]]; then
   printf '%-22s ' coldstart_published; node bench/edge/coldstart.mjs 5 "$DATA/cold" -- "$COLD_PUBLISHED/Durable.Web" --urls "$BASE" "--Durable:Storage:Sqlite:Path=$DATA/cold/durable.db"

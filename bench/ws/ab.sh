@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idle socket memory and echo throughput of two node builds, alternated (A, B, A, B ...) so both see the same load.
 # Usage: bash bench/ws/ab.sh <A Durable.Web.dll> <B Durable.Web.dll> [rounds=2]   (env: SOCKETS=10000 WAIT=9 PORT=8801
-#   NODE_ARGS="--Durable:Objects:Engine=akka": more arguments for both nodes; SOCKETS=0: echo runs only, no hold)
+#   NODE_ARGS="--Durable:WebSockets:SendBufferMessages=64": more arguments for both nodes; SOCKETS=0: echo runs only, no hold)
 # Each run gets a fresh node (own SQLite file, objects idle after 5 s). Prints one line per run, tagged A or B.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -8,7 +8,7 @@ using Inventory;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://127.0.0.1:8790");
 builder.Services.AddDurableObjects(objects => objects.AddNamespace<Stock>("stock"))
-    .UseSqliteStorage();                          // or .UsePostgresStorage(connectionString), .UseInMemoryStorage()
+    .UseAkkaObjects(ObjectJournal.Sqlite());      // or ObjectJournal.Postgres(), or no journal: Akka's in-memory one
 builder.Services.AddDurableEdge();                // edge settings and /metrics; optional
 var app = builder.Build();
 app.MapDurableObjects();                          // /ns/..., POST /ns/{ns}/ids, /socket/websocket, /healthz, /metrics

@@ -64,8 +64,25 @@ internal sealed class AkkaSpecEngine
                 akka.AddHocon(SchedulerHocon, HoconAddMode.Prepend);
             }, journal.ReadJournalPluginId);
         }
-        faults = new JournalFaults(message => new TestJournalRejectionException(message));
+        faults = NewFaults();
         return ObjectJournal.Custom((akka, _) => akka.AddHocon(SchedulerHocon + "\n" + TestJournalHocon, HoconAddMode.Prepend));
+    }
+
+    /// <summary>Faults for Akka.Persistence.TestKit's journal (its rejections are the journal's own exception).</summary>
+    public static JournalFaults NewFaults() => new(message => new TestJournalRejectionException(message));
+
+    /// <summary>
+    /// Akka.Persistence.TestKit's journal and snapshot store under Akka's real scheduler (a node on real time, e.g. behind
+    /// Kestrel); <see cref="AttachFaultsAsync"/> puts faults in them once the host has started.
+    /// </summary>
+    public static ObjectJournal FaultyJournal() => ObjectJournal.Custom((akka, _) => akka.AddHocon(TestJournalHocon, HoconAddMode.Prepend));
+
+    /// <summary>Routes the test journal's writes and the snapshot store's loads of the started node through <paramref name="faults"/>.</summary>
+    public static async Task AttachFaultsAsync(IServiceProvider services, JournalFaults faults)
+    {
+        var persistence = Akka.Persistence.Persistence.Instance.Apply(services.GetRequiredService<ShardedObjects>().System);
+        await TestJournal.FromRef(persistence.JournalFor(null)).OnWrite.SetInterceptorAsync(new WriteInterceptor(faults));
+        await TestSnapshotStore.FromRef(persistence.SnapshotStoreFor(null)).OnLoad.SetInterceptorAsync(new LoadInterceptor(faults));
     }
 
     /// <summary>
@@ -75,7 +92,6 @@ internal sealed class AkkaSpecEngine
     public static async Task<AkkaSpecEngine> StartAsync(IServiceProvider services, JournalFaults? faults)
     {
         var engine = new AkkaSpecEngine(services.GetRequiredService<ShardedObjects>(), faults);
-        var system = engine._objects.System;
         for (var step = 0; ; step++)
         {
             if (step == 3000) throw new TimeoutException("The node did not come Up with its shard regions registered within 300 s of Akka time.");
@@ -83,12 +99,7 @@ internal sealed class AkkaSpecEngine
             if (engine._objects.IsUp && await engine.RegionsRegisteredAsync()) break;
             await Task.Delay(1);
         }
-        if (faults is not null)
-        {
-            var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
-            await TestJournal.FromRef(persistence.JournalFor(null)).OnWrite.SetInterceptorAsync(new WriteInterceptor(faults));
-            await TestSnapshotStore.FromRef(persistence.SnapshotStoreFor(null)).OnLoad.SetInterceptorAsync(new LoadInterceptor(faults));
-        }
+        if (faults is not null) await AttachFaultsAsync(services, faults);
         return engine;
     }
 

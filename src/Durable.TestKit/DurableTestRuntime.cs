@@ -11,8 +11,7 @@ namespace Durable.TestKit;
 
 /// <summary>
 /// An in-process durable object runtime for specs of objects: virtual time that fires idle passivation, deadlines and
-/// alarms only when the test advances it (<see cref="VirtualClock"/>, and on the Akka engine Akka's TestScheduler in
-/// lockstep), a fault-injecting journal (<see cref="Journal"/>), and helpers to call objects and read their durable state.
+/// alarms only when the test advances it (<see cref="VirtualClock"/>, and Akka's TestScheduler in lockstep), a fault-injecting journal (<see cref="Journal"/>), and helpers to call objects and read their durable state.
 /// <code>
 /// await using var kit = await DurableTestRuntime.StartAsync(o => o.AddNamespace&lt;Counter&gt;("counter"));
 /// var response = await kit.SendAsync("counter", "a", HttpMethod.Post, "/increment");
@@ -22,20 +21,19 @@ public sealed class DurableTestRuntime : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly ObjectRuntime _runtime;
-    private readonly IHost? _host;
-    private readonly AkkaSpecEngine? _akka;
+    private readonly IHost _host;
+    private readonly AkkaSpecEngine _akka;
     private readonly MeterListener _meters;
     private readonly Tally _resets = new();
     private bool _stopped;
 
-    private DurableTestRuntime(ServiceProvider services, VirtualClock clock, IDurableStorageProvider storage, IHost? host = null, AkkaSpecEngine? akka = null)
+    private DurableTestRuntime(ServiceProvider services, VirtualClock clock, IHost host, AkkaSpecEngine akka)
     {
         _host = host;
         _akka = akka;
         _services = services;
         _runtime = services.GetRequiredService<ObjectRuntime>();
         Clock = clock;
-        StorageProvider = storage;
         Namespaces = services.GetRequiredService<DurableObjectNamespaces>();
         // Resets, as the runtime's own metric counts them (this runtime's meters only).
         var meterFactory = services.GetRequiredService<IMeterFactory>();
@@ -53,23 +51,12 @@ public sealed class DurableTestRuntime : IAsyncDisposable
 
     public VirtualClock Clock { get; }
 
-    /// <summary>Which engine runs the objects.</summary>
-    public ObjectEngine Engine => _akka is null ? ObjectEngine.Classic : ObjectEngine.Akka;
-
     /// <summary>
     /// The journal's faults and counters: make the next write fail or be rejected, hold writes or loads, wait for them.
-    /// Present on the classic engine's <see cref="TestStorage"/> and on the Akka engine's default (test) journal.
+    /// Present on the default (test) journal.
     /// </summary>
-    public JournalFaults Journal => _akka is null
-        ? (StorageProvider as TestStorage)?.Faults ?? throw new InvalidOperationException($"This runtime stores in {StorageProvider.GetType().Name}, which injects no faults.")
-        : _akka.Faults ?? throw new InvalidOperationException("This runtime journals to a plugin of its own, which injects no faults.");
-
-    /// <summary>The storage provider in use (a <see cref="TestStorage"/> unless the test passed another).</summary>
-    public IDurableStorageProvider StorageProvider { get; }
-
-    /// <summary>The fault-injecting store, when the runtime uses one.</summary>
-    public TestStorage Storage => StorageProvider as TestStorage
-        ?? throw new InvalidOperationException($"This runtime uses {StorageProvider.GetType().Name}, not TestStorage.");
+    public JournalFaults Journal =>
+        _akka.Faults ?? throw new InvalidOperationException("This runtime journals to a plugin of its own, which injects no faults.");
 
     public IServiceProvider Services => _services;
 
@@ -79,28 +66,6 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     public int ActiveCount => _runtime.ActiveCount;
 
     internal ObjectRuntime Runtime => _runtime;
-
-    /// <summary>Starts a runtime on the classic engine (Durable's own activations; it goes away once the cluster runs on
-    /// Akka.NET). <paramref name="storage"/> lets several runtimes share one store (a restart, or two nodes);
-    /// <paramref name="services"/> adds the objects' own dependencies or overrides options.</summary>
-    public static async Task<DurableTestRuntime> StartClassicAsync(
-        Action<DurableObjectsOptions> configure,
-        Action<IServiceCollection>? services = null,
-        IDurableStorageProvider? storage = null,
-        VirtualClock? clock = null)
-    {
-        clock ??= new VirtualClock();
-        storage ??= new TestStorage(clock);
-        var collection = new ServiceCollection();
-        collection.AddSingleton<TimeProvider>(clock);
-        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        collection.AddDurableObjects(configure).UseStorage(storage);
-        services?.Invoke(collection);
-        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var kit = new DurableTestRuntime(provider, clock, storage);
-        await kit._runtime.StartAsync(CancellationToken.None);
-        return kit;
-    }
 
     /// <summary>
     /// Starts a runtime whose objects are sharded persistent actors on Akka.NET (a cluster of one on loopback) under
@@ -125,7 +90,7 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         try
         {
             var akka = await AkkaSpecEngine.StartAsync(host.Services, faults);
-            return new DurableTestRuntime((ServiceProvider)host.Services, clock, host.Services.GetRequiredService<IDurableStorageProvider>(), host, akka);
+            return new DurableTestRuntime((ServiceProvider)host.Services, clock, host, akka);
         }
         catch
         {
@@ -133,16 +98,6 @@ public sealed class DurableTestRuntime : IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>Starts a runtime on <paramref name="engine"/> (the classic one with a <see cref="TestStorage"/>, Akka's
-    /// with the test journal), so one spec can run on both.</summary>
-    public static Task<DurableTestRuntime> StartAsync(
-        ObjectEngine engine,
-        Action<DurableObjectsOptions> configure,
-        Action<IServiceCollection>? services = null,
-        VirtualClock? clock = null) => engine == ObjectEngine.Akka
-        ? StartAsync(configure, services: services, clock: clock)
-        : StartClassicAsync(configure, services, clock: clock);
 
     public DurableObjectNamespace Namespace(string name) => Namespaces.Get(name);
 
@@ -179,20 +134,15 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     public async Task AdvanceAsync(TimeSpan by)
     {
         Clock.Advance(by);
-        _akka?.Advance(by);
+        _akka.Advance(by);
         // What fired may arm timers that are already due (a retry scheduled from a completion that ran after the
         // clock moved on); fire those too, at the current time, until nothing is due.
         for (var round = 0; round < 1000; round++)
         {
-            await _runtime.Collector.WhenSweepsDoneAsync();
-            await _runtime.Alarms.WhenIdleAsync();
-            if (_akka is not null)
-            {
-                await _akka.SettleAsync();
-                _akka.Advance(TimeSpan.Zero);
-                await _akka.SettleAsync();
-            }
-            // The Akka engine's alarm books: attempts ended and recorded, their timers armed again.
+            await _akka.SettleAsync();
+            _akka.Advance(TimeSpan.Zero);
+            await _akka.SettleAsync();
+            // The alarm books: attempts ended and recorded, their timers armed again.
             if (_runtime.Objects is { } objects) await objects.Books.WhenIdleAsync();
             if (!Clock.HasDueTimers) return;
             Clock.Advance(TimeSpan.Zero);
@@ -206,35 +156,23 @@ public sealed class DurableTestRuntime : IAsyncDisposable
     /// <summary>Completes once objects were reset <paramref name="count"/> times in all on this runtime.</summary>
     public Task WaitForResetsAsync(int count) => _resets.WhenAtLeast(count);
 
-    /// <summary>How many objects have an alarm scheduled (retries included) on this runtime. Classic engine only: on the
-    /// Akka engine alarms live in alarm books, which <see cref="AlarmBookEntriesAsync"/> reads.</summary>
-    public int ScheduledAlarmCount => _akka is null
-        ? _runtime.Alarms.Count
-        : throw new InvalidOperationException(
-            "ScheduledAlarmCount reads the classic engine's scheduler; on the Akka engine read an object's alarm book with AlarmBookEntriesAsync(id).");
-
     /// <summary>
-    /// Akka engine: the due times in the object's alarm book that will still fire (exhausted entries left out). A book
+    /// The due times in the object's alarm book that will still fire (exhausted entries left out). A book
     /// may briefly hold a time the object never committed (its commit failed); it is dropped, unrun, when it comes due.
     /// </summary>
     public async Task<IReadOnlyList<DateTimeOffset>> AlarmBookEntriesAsync(DurableObjectId id) =>
         _runtime.Objects is { } objects
             ? [.. (await objects.Books.GetAsync(id)).Where(e => !e.IsExhausted).Select(e => e.Due)]
-            : throw new InvalidOperationException("Alarm books exist only on the Akka engine; use ScheduledAlarmCount on the classic engine.");
+            : throw new InvalidOperationException("The runtime has not started.");
 
-    /// <summary>True when the object has a live activation (on the Akka engine: a running actor) on this runtime.</summary>
-    public bool IsActive(DurableObjectId id) => _akka is null
-        ? _runtime.FindActivation(id) is { Status: ActivationStatus.Active or ActivationStatus.Loading }
-        : _runtime.Objects!.IsLive(id);
+    /// <summary>True when the object has a running actor on this runtime.</summary>
+    public bool IsActive(DurableObjectId id) => _runtime.IsActive(id);
 
     /// <summary>The object's committed journal events, in order, read from the journal.</summary>
-    public async Task<IReadOnlyList<JournalEvent>> ReadJournalAsync(DurableObjectId id) => _akka is null
-        ? Storage.GetJournal(id)
-        : await _akka.ReadJournalAsync(id);
+    public Task<IReadOnlyList<JournalEvent>> ReadJournalAsync(DurableObjectId id) => _akka.ReadJournalAsync(id);
 
     private async Task<ObjectData> ReadDurableDataAsync(DurableObjectId id)
     {
-        if (_akka is null) return await StorageProvider.LoadAsync(ObjectKey.For(id), CancellationToken.None);
         var data = new ObjectData(ObjectKey.For(id));
         foreach (var e in await _akka.ReadJournalAsync(id)) data.Apply(e);
         return data;
@@ -265,9 +203,7 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         // The runtime drains first, with time standing still; then the host stops Akka, whose shutdown steps (handoff,
         // leaving the cluster) wait on Akka timers.
         await _runtime.StopAsync(CancellationToken.None);
-        if (_host is null) return;
-        if (_akka is null) await _host.StopAsync();
-        else await _akka.RunWithTimeMovingAsync(() => _host.StopAsync());
+        await _akka.RunWithTimeMovingAsync(() => _host.StopAsync());
     }
 
     public async ValueTask DisposeAsync()
@@ -275,7 +211,6 @@ public sealed class DurableTestRuntime : IAsyncDisposable
         await StopAsync();
         _meters.Dispose();
         await _runtime.DisposeAsync();
-        if (_host is not null) _host.Dispose();
-        else await _services.DisposeAsync();
+        _host.Dispose();
     }
 }

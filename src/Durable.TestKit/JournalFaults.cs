@@ -1,10 +1,10 @@
 namespace Durable.TestKit;
 
 /// <summary>
-/// The kit's hand on the object journal, the same on both engines: counts the writes and recoveries that reach it, and
-/// makes the next write fail or be rejected, or holds writes or recoveries until the test releases them. On the Akka
-/// engine it sits in Akka.Persistence.TestKit's journal (writes) and snapshot store (the load every recovery starts
-/// with); on the classic engine in <see cref="TestStorage"/>.
+/// The kit's hand on the object journal: counts the writes and recoveries that reach it, and
+/// makes the next write fail or be rejected, or holds writes or recoveries until the test releases them. It sits in
+/// Akka.Persistence.TestKit's journal (writes) and snapshot store (the load every recovery starts
+/// with).
 /// </summary>
 public sealed class JournalFaults
 {

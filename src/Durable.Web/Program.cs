@@ -15,9 +15,7 @@ return await NodeStartup.RunAsync(async () =>
     builder.Configuration.AddDurableNodeConfiguration(args);
 
     builder.Services.AddDurableObjects(objects => objects.AddSamples())
-        .UseConfiguredStorage(builder.Configuration)
-        .UseConfiguredEngine(builder.Configuration)
-        .UseConfiguredCluster(builder.Configuration);
+        .UseConfiguredEngine(builder.Configuration);
     builder.Services.AddDurableEdge();
     builder.Services.AddDurableNode();
 

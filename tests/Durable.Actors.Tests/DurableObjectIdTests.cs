@@ -101,17 +101,6 @@ public class DurableObjectIdTests
         Assert.Equal(id, kit.Namespace("counter").IdFromString(id.ToUpperInvariant()).ToString());
     }
 
-    [Fact]
-    public async Task Without_a_configured_secret_ids_survive_a_restart_on_the_same_store()
-    {
-        var storage = new TestStorage();
-        string before;
-        await using (var first = await Kit.StartAsync(storage: storage)) before = first.IdFromName("counter", "n").ToString();
-        await using var second = await Kit.StartAsync(storage: storage);
-
-        Assert.Equal(before, second.IdFromName("counter", "n").ToString());
-    }
-
     private static Task<DurableTestRuntime> StartWithSecret(string secret) =>
         Kit.StartAsync(services: s => s.Configure<Hosting.DurableIdOptions>(o => o.Secret = secret));
 }

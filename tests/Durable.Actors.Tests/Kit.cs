@@ -1,44 +1,26 @@
-using System.Reflection;
 using Durable.Actors.Tests.Objects;
 using Durable.Hosting;
-using Durable.Storage;
 using Durable.TestKit;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit.Sdk;
 
 namespace Durable.Actors.Tests;
 
 internal static class Kit
 {
+    /// <summary>A runtime with the test objects (sharded persistent actors on the test journal, virtual time).</summary>
     public static Task<DurableTestRuntime> StartAsync(
         Action<DurableObjectsOptions>? tune = null,
-        IDurableStorageProvider? storage = null,
         Action<IServiceCollection>? services = null,
         VirtualClock? clock = null) =>
-        DurableTestRuntime.StartClassicAsync(o =>
+        DurableTestRuntime.StartAsync(o =>
         {
             TestNamespaces.AddAll(o);
             tune?.Invoke(o);
-        }, s =>
+        }, services: s =>
         {
             TestNamespaces.AddProbe(s);
             services?.Invoke(s);
-        }, storage, clock);
-
-    /// <summary>A runtime with the test objects on <paramref name="engine"/>.</summary>
-    public static Task<DurableTestRuntime> StartAsync(
-        ObjectEngine engine,
-        Action<DurableObjectsOptions>? tune = null,
-        Action<IServiceCollection>? services = null) =>
-        DurableTestRuntime.StartAsync(engine, o =>
-        {
-            TestNamespaces.AddAll(o);
-            tune?.Invoke(o);
-        }, s =>
-        {
-            TestNamespaces.AddProbe(s);
-            services?.Invoke(s);
-        });
+        }, clock: clock);
 
     public static Probe Probe(this DurableTestRuntime kit) => kit.Services.GetRequiredService<Probe>();
 
@@ -76,12 +58,4 @@ internal static class Kit
             throw new TimeoutException($"Timed out after {seconds} s waiting for: {phase}");
         }
     }
-}
-
-/// <summary>Runs a theory once on each engine: the classic runtime and Akka.NET.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class EnginesAttribute : DataAttribute
-{
-    public override IEnumerable<object[]> GetData(MethodInfo testMethod) =>
-        [[ObjectEngine.Classic], [ObjectEngine.Akka]];
 }

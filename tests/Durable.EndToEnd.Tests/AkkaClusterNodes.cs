@@ -36,7 +36,6 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
         var cs = new NpgsqlConnectionStringBuilder(server) { SearchPath = cluster._schema, MaxPoolSize = 20 }.ConnectionString;
         var starts = Enumerable.Range(0, count).Select(_ => NodeProcess.StartAsync(
         [
-            "--Durable:Cluster:Engine=akka",
             "--Durable:Storage:Provider=postgres",
             $"--Durable:Storage:Postgres:ConnectionString={cs}",
             "--Durable:Cluster:Enabled=true",
@@ -128,3 +127,11 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 }
+
+/// <summary>
+/// The cluster tests time failovers against lease and failure-detector timings, so they run alone: beside the other
+/// classes' node processes (each start-up takes most of a core on a 2-core machine) their timings are the machine's,
+/// not the cluster's.
+/// </summary>
+[CollectionDefinition("cluster processes", DisableParallelization = true)]
+public sealed class ClusterProcessesCollection;

@@ -1,22 +1,19 @@
 namespace Durable.EndToEnd.Tests;
 
-/// <summary>A node killed with SIGKILL under load and restarted on the same data has every acknowledged increment, on
-/// either engine (on akka each increment is a persisted event of a sharded persistent actor).</summary>
+/// <summary>A node killed with SIGKILL under load and restarted on the same data has every acknowledged increment (each
+/// increment is a persisted event of a sharded persistent actor).</summary>
 public sealed class CrashRecoveryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("durable-crash-").FullName;
 
-    [Theory]
-    [InlineData("classic")]
-    [InlineData("akka")]
-    public async Task Sigkill_under_load_keeps_every_acknowledged_increment(string engine)
+    [Fact]
+    public async Task Sigkill_under_load_keeps_every_acknowledged_increment()
     {
         const int counters = 4;
         const int clientsPerCounter = 4;
         string[] args =
         [
             "--Durable:Storage:Provider=sqlite", $"--Durable:Storage:Sqlite:Path={Path.Combine(_dir, "durable.db")}",
-            $"--Durable:Objects:Engine={engine}",
         ];
         var acknowledged = new long[counters];
         var highest = new long[counters];

@@ -7,13 +7,11 @@ namespace Durable.EndToEnd.Tests;
 /// <summary>A real node process stopped with SIGTERM while clients hold WebSockets.</summary>
 public sealed class NodeShutdownTests
 {
-    [Theory]
-    [InlineData("classic")]
-    [InlineData("akka")] // sockets owned by socket actors
-    public async Task Sigterm_tells_every_websocket_to_go_away_with_1001_and_the_node_exits_without_waiting_for_them(string engine)
+    [Fact]
+    public async Task Sigterm_tells_every_websocket_to_go_away_with_1001_and_the_node_exits_without_waiting_for_them()
     {
         // The runtime's shutdown timeout (30 s) is longer than the test's bound: a socket left open held the exit that long.
-        await using var node = await NodeProcess.StartAsync(["--Durable:Storage:Provider=memory", $"--Durable:Objects:Engine={engine}"]);
+        await using var node = await NodeProcess.StartAsync(["--Durable:Storage:Provider=memory"]);
         using var echo = await ConnectAsync(node, "/ns/echo/name/shutdown/websocket");
         await echo.SendTextAsync("hello");
         Assert.Equal("hello", await echo.ReceiveTextAsync("the echo before the shutdown"));

@@ -1,6 +1,6 @@
 using System.Net;
 using Durable.Hosting;
-using Durable.Storage;
+using Durable.TestKit;
 using Durable.Web.Samples;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -53,13 +53,13 @@ internal abstract class TestNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// A node on the Akka engine journaling to a fresh SQLite file, unless the test passes an old-engine
-    /// <paramref name="storage"/> provider (fault injection through TestStorage).
+    /// A node journaling to a fresh SQLite file, or, given <paramref name="faults"/>, to Akka.Persistence.TestKit's
+    /// journal with those faults in it.
     /// </summary>
     protected static async Task<(WebApplication App, Uri Address, string? Directory)> StartAppAsync(
         Action<DurableObjectsOptions> objects,
         Action<IServiceCollection>? services = null,
-        IDurableStorageProvider? storage = null,
+        JournalFaults? faults = null,
         Action<WebApplication>? map = null,
         Action<DurableObjectsBuilder>? durable = null)
     {
@@ -74,7 +74,7 @@ internal abstract class TestNode : IAsyncDisposable
             objects(o);
         });
         string? directory = null;
-        if (storage is not null) objectsBuilder.UseStorage(storage);
+        if (faults is not null) objectsBuilder.UseAkkaObjects(AkkaSpecEngine.FaultyJournal());
         else
         {
             directory = Path.Combine(Path.GetTempPath(), "durable-web-" + Guid.NewGuid().ToString("N"));
@@ -91,6 +91,7 @@ internal abstract class TestNode : IAsyncDisposable
         app.MapDurableObjects();
         map?.Invoke(app);
         await app.StartAsync();
+        if (faults is not null) await AkkaSpecEngine.AttachFaultsAsync(app.Services, faults);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return (app, new Uri(address), directory);
     }

@@ -3,11 +3,14 @@ using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Durable.Configuration;
 using Durable.Hosting;
 using Durable.Internal;
 using Durable.Objects;
 using Durable.Persistence;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -29,8 +32,8 @@ public static class DurableObjectsBuilderAkkaExtensions
         AkkaMembership? membership = null)
     {
         var services = builder.Services;
-        services.Configure<DurableObjectsOptions>(o => o.Engine = ObjectEngine.Akka);
         services.AddSingleton<ShardedObjects>();
+        journal?.Register(services);
 
         // Akka's hosted service must start before the runtime's and stop after it (the runtime drains its events
         // first), so the runtime's moves behind it.
@@ -106,11 +109,14 @@ public sealed class AkkaMembership(Config defaults, Func<IServiceProvider, Confi
 public sealed class ObjectJournal
 {
     private readonly Action<AkkaConfigurationBuilder, IServiceProvider> _configure;
+    private readonly Action<IServiceCollection>? _register;
 
-    private ObjectJournal(Action<AkkaConfigurationBuilder, IServiceProvider> configure, string? readJournalPluginId)
+    private ObjectJournal(Action<AkkaConfigurationBuilder, IServiceProvider> configure, string? readJournalPluginId,
+        Action<IServiceCollection>? register = null)
     {
         _configure = configure;
         ReadJournalPluginId = readJournalPluginId;
+        _register = register;
     }
 
     /// <summary>The read journal that point-in-time recovery reads history through; null: the plugin has none.</summary>
@@ -119,6 +125,24 @@ public sealed class ObjectJournal
     /// <summary>Durable's plugin on one SQLite file (the path is resolved when the host starts).</summary>
     public static ObjectJournal Sqlite(Func<IServiceProvider, string> path) =>
         new((akka, sp) => akka.WithDurableSqlitePersistence(path(sp)), DurablePersistence.SqliteReadJournalPluginId);
+
+    /// <summary>Durable's plugin on the SQLite file of <c>Durable:Storage:Sqlite</c> (<see cref="SqliteStorageOptions"/>,
+    /// bound and validated on start; default <c>data/durable.db</c>).</summary>
+    public static ObjectJournal Sqlite() => new(
+        (akka, sp) =>
+        {
+            var options = sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value;
+            akka.WithDurableSqlitePersistence(options.Path, plugin => plugin.BusyTimeout = options.BusyTimeout);
+        },
+        DurablePersistence.SqliteReadJournalPluginId,
+        services => AddStorageOptions<SqliteStorageOptions>(services, SqliteStorageOptions.SectionName));
+
+    /// <summary>Durable's plugin on the PostgreSQL of <c>Durable:Storage:Postgres:ConnectionString</c>
+    /// (<see cref="PostgresStorageOptions"/>, bound and validated on start).</summary>
+    public static ObjectJournal Postgres() => new(
+        (akka, sp) => akka.WithDurablePostgresPersistence(sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.ConnectionString),
+        DurablePersistence.PostgresReadJournalPluginId,
+        services => AddStorageOptions<PostgresStorageOptions>(services, PostgresStorageOptions.SectionName));
 
     /// <summary>Durable's plugin on PostgreSQL (the connection string is resolved when the host starts).</summary>
     public static ObjectJournal Postgres(Func<IServiceProvider, string> connectionString) =>
@@ -129,4 +153,13 @@ public sealed class ObjectJournal
         new(configure, readJournalPluginId);
 
     internal void Configure(AkkaConfigurationBuilder akka, IServiceProvider services) => _configure(akka, services);
+
+    internal void Register(IServiceCollection services) => _register?.Invoke(services);
+
+    // Durations ("5s") as HOCON writes them; a bad value or unknown key names itself and where it came from.
+    private static void AddStorageOptions<TOptions>(IServiceCollection services, string section) where TOptions : class
+    {
+        services.AddOptions<TOptions>().BindDurableSection(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IValidateOptions<TOptions>), typeof(StorageOptionsValidator)));
+    }
 }

@@ -26,20 +26,13 @@ public sealed class DurableObjectsOptions
     /// <summary>How long shutdown waits for in-flight events and commits. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often idle objects and expired deadlines are looked for. Default 1 s.</summary>
+    /// <summary>How often expired deadlines are looked for. Default 1 s.</summary>
     public TimeSpan CollectionInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// Which runtime the node hosts the objects on: <see cref="ObjectEngine.Akka"/> (each object a sharded persistent
-    /// actor on Akka.NET, the default) or <see cref="ObjectEngine.Classic"/> (Durable's own activations, kept while the
-    /// cluster moves onto Akka.Cluster). In code, <c>UseAkkaObjects</c> chooses the Akka engine.
-    /// </summary>
-    public ObjectEngine Engine { get; set; } = ObjectEngine.Akka;
-
-    /// <summary>On the Akka engine: a snapshot of an object's state every this many journal events (0: never). Default 500.</summary>
+    /// <summary>A snapshot of an object's state every this many journal events (0: never). Default 500.</summary>
     public int SnapshotEvery { get; set; } = 500;
 
-    /// <summary>On the Akka engine: shards per namespace (fixed for a cluster's life: it places objects). Default 64.</summary>
+    /// <summary>Shards per namespace (fixed for a cluster's life: it places objects). Default 64.</summary>
     public int Shards { get; set; } = 64;
 
     /// <summary>How stored JSON values are written and read.</summary>
@@ -58,14 +51,4 @@ public sealed class DurableObjectsOptions
             throw new ArgumentException($"Namespace '{name}' is already registered (to {Namespaces[name].Type}).", nameof(name));
         return this;
     }
-}
-
-/// <summary>The runtime that hosts objects.</summary>
-public enum ObjectEngine
-{
-    /// <summary>Durable's own activations, directory and storage providers.</summary>
-    Classic,
-
-    /// <summary>Akka.NET: one shard region per namespace, each object a persistent actor on a journal plugin.</summary>
-    Akka,
 }

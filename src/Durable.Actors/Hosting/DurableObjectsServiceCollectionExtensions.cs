@@ -2,7 +2,6 @@ using Durable;
 using Durable.Configuration;
 using Durable.Hosting;
 using Durable.Internal;
-using Durable.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +11,8 @@ public static class DurableObjectsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the durable object runtime and its namespaces:
-    /// <c>services.AddDurableObjects(o => o.AddNamespace&lt;Counter&gt;("counter"))</c>. Each namespace is then also a
+    /// <c>services.AddDurableObjects(o => o.AddNamespace&lt;Counter&gt;("counter")).UseAkkaObjects(ObjectJournal.Sqlite())</c>
+    /// (the objects are sharded persistent actors; <c>UseAkkaObjects</c> chooses their journal). Each namespace is then also a
     /// keyed <see cref="DurableObjectNamespace"/> service (so objects reach each other through their env), and
     /// <see cref="DurableObjectNamespaces"/> lists them all.
     /// </summary>
@@ -29,7 +29,6 @@ public static class DurableObjectsServiceCollectionExtensions
         services.AddMetrics();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IDurableStorageProvider, InMemoryStorageProvider>();
         services.TryAddSingleton<ObjectRuntime>();
         services.TryAddSingleton(sp => new DurableObjectNamespaces(sp.GetRequiredService<ObjectRuntime>()));
         services.AddHostedService<DurableObjectsHostedService>();

@@ -28,8 +28,7 @@ public sealed class DurableWebSocketOptions
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Frames waiting to be sent to one client (the bounded buffer of its socket actor's graph on the Akka engine, of its
-    /// send queue on the classic one). A client that stops reading until this many wait is closed with 1008 (policy
+    /// Frames waiting to be sent to one client (the bounded buffer of its socket actor's graph). A client that stops reading until this many wait is closed with 1008 (policy
     /// violation) and counted in <c>durable.sockets.slow_closed</c>; so is one sent more than this many frames at once
     /// (by one turn) faster than it reads them. Default 4,096.
     /// </summary>

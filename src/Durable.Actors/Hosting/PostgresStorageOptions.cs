@@ -1,7 +1,7 @@
 namespace Durable.Hosting;
 
-/// <summary>The PostgreSQL journal (configuration section <c>Durable:Storage:Postgres</c>).</summary>
-public sealed class PostgresStorageOptions : JournalStorageOptions
+/// <summary>The objects' journal on PostgreSQL (configuration section <c>Durable:Storage:Postgres</c>).</summary>
+public sealed class PostgresStorageOptions
 {
     public const string SectionName = "Durable:Storage:Postgres";
 

@@ -1,7 +1,7 @@
 namespace Durable.Hosting;
 
-/// <summary>The embedded SQLite journal (configuration section <c>Durable:Storage:Sqlite</c>).</summary>
-public sealed class SqliteStorageOptions : JournalStorageOptions
+/// <summary>The objects' journal on one SQLite file (configuration section <c>Durable:Storage:Sqlite</c>).</summary>
+public sealed class SqliteStorageOptions
 {
     public const string SectionName = "Durable:Storage:Sqlite";
 

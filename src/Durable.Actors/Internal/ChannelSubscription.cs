@@ -48,7 +48,7 @@ internal sealed class ChannelSubscription(IChannelTransport transport, DurableOb
 
     private void Emit(string @event, ReadOnlyMemory<byte> payload, bool broadcast)
     {
-        if (Activation.Running is { } turn && turn.TryHoldOutput(new HeldPush(this, @event, payload, broadcast))) return;
+        if (ObjectContext.Running is { } turn && turn.TryHoldOutput(new HeldPush(this, @event, payload, broadcast))) return;
         Transmit(@event, payload, broadcast);
     }
 

@@ -74,7 +74,7 @@ internal sealed class HibernatableSocket : DurableWebSocket
         Volatile.Read(ref _attachment) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, Owner.Registry.Json) : default;
 
     /// <summary>
-    /// The socket actor at the edge that owns the client connection (Akka engine; null on the classic engine): the
+    /// The socket actor at the edge that owns the client connection (null until the socket is attached): the
     /// socket's address, which works from any node. Frames told to it as <see cref="OutgoingFrame"/>s are sent in order.
     /// </summary>
     public IActorRef? Actor { get; private set; }

@@ -7,27 +7,17 @@ internal static class LogEventIds
     public const int RuntimeStopping = 1001;
     public const int RuntimeStopped = 1002;
     public const int ShutdownTimedOut = 1003;
-    public const int UnknownStoredNamespace = 1004;
 
     public const int Activated = 1100;
-    public const int Passivated = 1101;
     public const int Reset = 1102;
-    public const int LoadFailed = 1103;
     public const int InstantiationFailed = 1104;
     public const int Crashed = 1105;
-    public const int DeadlineExceeded = 1106;
     public const int WaitUntilFailed = 1107;
     public const int ObjectStopped = 1108;
     public const int ObjectSnapshotFailed = 1109;
     public const int EventRedispatched = 1110;
     public const int EventLost = 1111;
 
-    public const int StorageOpened = 1200;
-    public const int StorageMigrated = 1201;
-    public const int SnapshotWritten = 1202;
-    public const int SnapshotFailed = 1203;
-    public const int GroupCommitFailed = 1204;
-    public const int HistoryCompacted = 1205;
     public const int CheckpointFailed = 1206;
     public const int Checkpointed = 1207;
 
@@ -46,14 +36,6 @@ internal static class LogEventIds
     public const int PhoenixMalformedFrame = 1410;
     public const int PhoenixHeartbeatTimeout = 1411;
     public const int PhoenixChannelFailed = 1412;
-    public const int SocketProxied = 1420;
-    public const int SocketProxyRetrying = 1421;
-    public const int SocketProxyRefused = 1422;
-    public const int SocketProxyLinkDropped = 1423;
-    public const int NodeSocketConnectFailed = 1424;
-    public const int PhoenixLinkOpened = 1430;
-    public const int PhoenixLinkDropped = 1431;
-    public const int PhoenixRelayFailed = 1432;
 
     public const int EdgeObjectAnswered = 2000;
     public const int EdgeRequestRejected = 2001;

@@ -1,17 +1,14 @@
 namespace Durable.Internal;
 
 /// <summary>
-/// One event for an object (a fetch; later alarms and socket messages). It is queued in its activation's arrival list
-/// from admission until its result is delivered or it fails. Its result is set once: by the object's handler (released
-/// through the output gate), by a deadline, or by a reset; whichever comes first wins.
+/// One event for an object (a fetch, an alarm, a socket or channel message), from admission until its result is
+/// delivered or it fails. Its result is set once: by the object's handler (released through the output gate), by a
+/// deadline, or by a reset; whichever comes first wins.
 /// </summary>
 internal abstract class ObjectEvent
 {
-    // Links in the activation's arrival list; guarded by the activation's lock.
-    internal ObjectEvent? Previous;
-    internal ObjectEvent? Next;
+    // Set by the object's actor when the event's handler started.
     internal bool Started;
-    internal bool Linked;
     // How often the Akka engine sent the event again after it died in a stopped object's mailbox.
     internal int Redispatches;
     // 1 once the event was serialized to reach an object on another node (Objects/RemoteEvents).
@@ -34,7 +31,7 @@ internal abstract class ObjectEvent
     /// <summary>Completes when the caller has its answer (result or error).</summary>
     public abstract Task Done { get; }
 
-    /// <summary>Runs the object's handler in the activation's turn; the outcome is kept until <see cref="Deliver"/>.</summary>
+    /// <summary>Runs the object's handler in the object's turn; the outcome is kept until <see cref="Deliver"/>.</summary>
     public abstract Task InvokeAsync(ObjectContext activation);
 
     /// <summary>True when a handler exception must reset the object (it happened outside a fetch).</summary>

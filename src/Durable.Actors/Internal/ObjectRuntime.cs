@@ -1,32 +1,26 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Security.Cryptography;
 using System.Text;
 using Durable.Hosting;
 using Durable.Objects;
-using Durable.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Durable.Internal;
 
 /// <summary>
-/// The per-node object runtime: the directory of activations (at most one per id on this node), admission with the
-/// node's in-flight limit, the collector for idle objects and deadlines, and start and graceful stop.
+/// The per-node facade over the objects (sharded persistent actors, <see cref="ShardedObjects"/>): admission with the
+/// node's in-flight limit, deadlines swept every <c>CollectionInterval</c>, and start and graceful stop.
 /// </summary>
 internal sealed partial class ObjectRuntime : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<DurableObjectId, Activation> _activations = new();
     private readonly DurableIdOptions _idOptions;
-    private readonly ActivationCollector _collector;
-    private readonly AlarmScheduler _alarms;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IdCodec? _ids;
-    private IObjectPlacement? _placement;
-    private IObjectRouter? _router;
     private ShardedObjects? _objects;
-    // On the Akka engine: the events in flight, with their arrival, for deadlines (sharding owns the objects).
+    private ITimer? _deadlines;
+    // The events in flight, with their arrival, for deadlines (sharding owns the objects).
     private readonly ConcurrentDictionary<ObjectEvent, long> _pending = new(ReferenceEqualityComparer.Instance);
     private int _inFlight;
     private volatile bool _stopping;
@@ -35,7 +29,6 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         IOptions<DurableObjectsOptions> options,
         IOptions<DurableIdOptions> idOptions,
         IOptions<DurableWebSocketOptions> socketOptions,
-        IDurableStorageProvider storage,
         TimeProvider time,
         IServiceProvider services,
         ILoggerFactory loggerFactory,
@@ -43,19 +36,14 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     {
         Options = options.Value;
         _idOptions = idOptions.Value;
-        Storage = storage;
         Time = time;
         Services = services;
         Logger = loggerFactory.CreateLogger("Durable.Runtime");
         Sockets = new SocketRegistry(socketOptions.Value, Options.Json);
         Metrics = new DurableMetrics(meterFactory, () => ActiveCount, () => Volatile.Read(ref _inFlight), () => Sockets.OpenCount);
-        _collector = new ActivationCollector(this);
-        _alarms = new AlarmScheduler(this);
     }
 
     public DurableObjectsOptions Options { get; }
-
-    public IDurableStorageProvider Storage { get; }
 
     public TimeProvider Time { get; }
 
@@ -65,54 +53,43 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     public DurableMetrics Metrics { get; }
 
-    /// <summary>The sockets and channel subscribers that end at this node, by object; they outlive activations.</summary>
+    /// <summary>The sockets and channel subscribers that end at this node, by object; they outlive the objects' actors.</summary>
     public SocketRegistry Sockets { get; }
 
     public IdCodec Ids => _ids ?? throw new InvalidOperationException("The durable object runtime has not started yet.");
 
     public bool IsStarted => _ids is not null;
 
-    /// <summary>Completes when <see cref="StartAsync"/> has finished (the Akka engine's alarm books wait for it).</summary>
+    /// <summary>Completes when <see cref="StartAsync"/> has finished (the alarm books wait for it).</summary>
     public Task Started => _started.Task;
 
-    /// <summary>Started, and in a cluster joined with shards allocated.</summary>
-    public bool IsReady => IsStarted && (_router?.IsReady ?? true) && (_objects?.IsUp ?? true);
+    /// <summary>Started, the node Up and its shard regions registered.</summary>
+    public bool IsReady => IsStarted && (_objects?.IsUp ?? false);
 
-    /// <summary>The objects on Akka.NET (sharded persistent actors), when that engine is chosen.</summary>
+    /// <summary>The objects on Akka.NET (sharded persistent actors); set once the runtime has started.</summary>
     public ShardedObjects? Objects => _objects;
 
     public bool IsStopping => _stopping;
 
-    public int ActiveCount => _objects?.LiveCount ?? _activations.Count;
+    public int ActiveCount => _objects?.LiveCount ?? 0;
 
-    /// <summary>True when the object has a live activation (classic) or actor (Akka) on this node.</summary>
-    public bool IsActive(DurableObjectId id) => _objects?.IsLive(id) ?? _activations.ContainsKey(id);
+    /// <summary>True when the object has a live actor on this node.</summary>
+    public bool IsActive(DurableObjectId id) => _objects?.IsLive(id) ?? false;
 
     public int InFlight => Volatile.Read(ref _inFlight);
-
-    internal ActivationCollector Collector => _collector;
-
-    internal AlarmScheduler Alarms => _alarms;
-
-    internal ICollection<Activation> Activations => _activations.Values;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_ids is not null) return;
-        _placement = Services.GetService(typeof(IObjectPlacement)) as IObjectPlacement;
-        _router = Services.GetService(typeof(IObjectRouter)) as IObjectRouter;
-        _objects = Services.GetService(typeof(ShardedObjects)) as ShardedObjects;
-        // The Akka engine keeps everything, the id secret included, in its journal; the storage provider is the classic
-        // engine's.
-        if (_objects is null) await Storage.OpenAsync(cancellationToken);
+        _objects = Services.GetService(typeof(ShardedObjects)) as ShardedObjects
+            ?? throw new InvalidOperationException(
+                "The durable object runtime has no actor system: call .UseAkkaObjects(...) (or .UseAkkaCluster(...)) after AddDurableObjects(...).");
+        // Everything, the id secret included, is kept in the objects' journal.
         var secret = _idOptions.Secret is { } configured ? Encoding.UTF8.GetBytes(configured)
-            : _objects is { } objects ? await IdSecret.GetOrCreateAsync(objects.System, cancellationToken)
-            : await Storage.GetOrCreateSecretAsync("ids", static () => RandomNumberGenerator.GetBytes(32), cancellationToken);
+            : await IdSecret.GetOrCreateAsync(_objects.System, cancellationToken);
         _ids = new IdCodec(secret);
-        _collector.Start();
-        // On the Akka engine alarms live in alarm books; the classic scheduler's index is never written there.
-        if (_objects is null)
-            await _alarms.StartAsync(ResolveStoredKey, _placement is { } placement ? placement.IsServedHere : static _ => true, cancellationToken);
+        var interval = Options.CollectionInterval;
+        _deadlines = Time.CreateTimer(static state => ((ObjectRuntime)state!).SweepDeadlines(), this, interval, interval);
         Log.Started(Logger, Options.Namespaces.Count);
         _started.TrySetResult();
     }
@@ -120,15 +97,8 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
     public NamespaceRegistration GetNamespace(string name) =>
         Options.Namespaces.TryGetValue(name, out var registration) ? registration : throw new UnknownNamespaceException(name);
 
-    public Activation? FindActivation(DurableObjectId id) => _activations.GetValueOrDefault(id);
-
-    /// <summary>Delivers a fetch to the object, on this node or (in a cluster) on its owner.</summary>
+    /// <summary>Delivers a fetch to the object, on this node or on the node that hosts it.</summary>
     public Task<HttpResponseMessage> FetchAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _router is { } router ? router.FetchAsync(id, request, cancellationToken) : FetchLocalAsync(id, request, cancellationToken);
-
-    /// <summary>Delivers a fetch to the object's activation on this node; in a cluster, refused with
-    /// <see cref="ShardMovedException"/> unless this node serves the object's shard.</summary>
-    public Task<HttpResponseMessage> FetchLocalAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken) =>
         request.Content is { } content && _objects is { HasPeers: true }
             ? BufferThenFetchAsync(id, request, content, cancellationToken)
             : FetchAdmittedAsync(id, request, cancellationToken);
@@ -144,38 +114,20 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
     private Task<HttpResponseMessage> FetchAdmittedAsync(DurableObjectId id, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        Admit(id);
         var e = new FetchEvent(id, Time.GetTimestamp(), request);
-        try
-        {
-            Dispatch(e);
-        }
-        catch
-        {
-            EventFinished();
-            throw;
-        }
+        Submit(e);
         return cancellationToken.CanBeCanceled ? e.Completion.WaitAsync(cancellationToken) : e.Completion;
     }
 
     /// <summary>Runs the object's alarm that was due at <paramref name="due"/> as a normal event (gates apply).</summary>
     public Task<bool> FireAlarm(DurableObjectId id, DateTimeOffset due, int retryCount)
     {
-        Admit(id);
         var e = new AlarmEvent(id, Time.GetTimestamp(), due, retryCount);
-        try
-        {
-            Dispatch(e);
-        }
-        catch
-        {
-            EventFinished();
-            throw;
-        }
+        Submit(e);
         return e.Completion;
     }
 
-    /// <summary>Admits a socket or channel event and hands it to its object; throws <see cref="OverloadedException"/> when full.</summary>
+    /// <summary>Admits an event and hands it to its object; throws <see cref="OverloadedException"/> when full.</summary>
     public void Submit(ObjectEvent e)
     {
         Admit(e.Target);
@@ -190,16 +142,6 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         }
     }
 
-    private DurableObjectId? ResolveStoredKey(ObjectKey key)
-    {
-        if (!Options.Namespaces.ContainsKey(key.Namespace))
-        {
-            Log.UnknownStoredNamespace(Logger, key.ToString());
-            return null;
-        }
-        return Ids.Parse(key.Namespace, key.Id);
-    }
-
     private void Admit(DurableObjectId id)
     {
         if (_stopping)
@@ -207,7 +149,6 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
             Metrics.Overloaded();
             throw new OverloadedException($"The node is shutting down; object {id} is not taking events here.", id);
         }
-        _placement?.EnsureServedHere(id);
         if (Interlocked.Increment(ref _inFlight) > Options.MaxInFlightEventsPerNode)
         {
             EventFinished();
@@ -217,42 +158,15 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Hands an admitted event to the object's activation, making one if there is none.</summary>
+    /// <summary>Hands an admitted event to its object's shard region.</summary>
     private void Dispatch(ObjectEvent e)
     {
-        if (_objects is { } objects)
-        {
-            _pending[e] = e.ArrivedAt;
-            objects.Deliver(e);
-            return;
-        }
-        var spinner = new SpinWait();
-        while (true)
-        {
-            var activation = _activations.GetOrAdd(e.Target, static (id, runtime) =>
-                new Activation(runtime, runtime.GetNamespace(id.Namespace), id), this);
-            bool admitted;
-            try
-            {
-                admitted = activation.TryEnqueue(e);
-            }
-            catch (OverloadedException)
-            {
-                Metrics.Overloaded();
-                throw;
-            }
-            if (admitted)
-            {
-                if (e.Target.Name is { } name) activation.LearnName(name);
-                activation.StartIfNew();
-                return;
-            }
-            // That activation just passivated or reset and is leaving the directory.
-            spinner.SpinOnce();
-        }
+        var objects = _objects ?? throw new InvalidOperationException("The durable object runtime has not started yet.");
+        _pending[e] = e.ArrivedAt;
+        objects.Deliver(e);
     }
 
-    /// <summary>Sends an event that never started in a reset activation to the object's next activation.</summary>
+    /// <summary>Sends an event that died unstarted in a stopped object's mailbox to the object's next actor.</summary>
     public void Redispatch(ObjectEvent e)
     {
         try
@@ -266,8 +180,8 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>An event of the Akka engine was answered, failed or dropped (one sent to another node is finished when
-    /// it completes, by <see cref="ForwardedFinished"/>).</summary>
+    /// <summary>An event was answered, failed or dropped (one sent to another node is finished when it completes, by
+    /// <see cref="ForwardedFinished"/>).</summary>
     public void EventFinished(ObjectEvent e)
     {
         if (Volatile.Read(ref e.Forwarded) == 0) ForwardedFinished(e);
@@ -297,7 +211,10 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         Metrics.Overloaded();
     }
 
-    /// <summary>Fails the Akka engine's events that arrived at or before <paramref name="cutoff"/> and are still unanswered.</summary>
+    private void SweepDeadlines() =>
+        ExpirePending(Time.GetTimestamp() - (long)(Options.EventDeadline.TotalSeconds * Time.TimestampFrequency));
+
+    /// <summary>Fails the events that arrived at or before <paramref name="cutoff"/> and are still unanswered.</summary>
     internal void ExpirePending(long cutoff)
     {
         foreach (var (e, arrivedAt) in _pending)
@@ -316,91 +233,31 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping) _drained.TrySetResult();
     }
 
-    public void Remove(Activation activation) =>
-        _activations.TryRemove(new KeyValuePair<DurableObjectId, Activation>(activation.Id, activation));
-
-    /// <summary>Stops taking events, lets in-flight ones finish and their writes commit, then passivates everything.</summary>
+    /// <summary>Stops taking events and lets in-flight ones finish and their writes commit (sharding then passivates the
+    /// objects as the actor system stops).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stopping) return;
         _stopping = true;
         Log.Stopping(Logger, InFlight, ActiveCount);
-        await _collector.StopAsync();
-        await _alarms.StopAsync();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.ShutdownTimeout);
         try
         {
             if (Volatile.Read(ref _inFlight) > 0) await _drained.Task.WaitAsync(timeout.Token);
-            await Task.WhenAll(_activations.Values.Select(a => a.DeactivateAsync())).WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
             Log.ShutdownTimedOut(Logger, InFlight, ActiveCount);
         }
+        // Deadlines keep being swept while the node drains; none is left to sweep now.
+        if (_deadlines is { } deadlines) await deadlines.DisposeAsync();
         Log.Stopped(Logger);
-    }
-
-    // ---- shards coming and going (cluster) ----
-
-    /// <summary>Schedules the stored alarms of the objects <paramref name="adopt"/> selects (a shard just acquired).</summary>
-    public Task AdoptAlarmsAsync(Func<ObjectKey, bool> adopt, CancellationToken cancellationToken) =>
-        _alarms.AdoptAsync(ResolveStoredKey, adopt, cancellationToken);
-
-    /// <summary>Drops the scheduled alarms of the objects <paramref name="forget"/> selects (a shard that left).</summary>
-    public void ForgetAlarms(Func<DurableObjectId, bool> forget) => _alarms.Forget(forget);
-
-    /// <summary>
-    /// Handoff of the objects <paramref name="select"/> picks (the placement already refuses new events for them): waits
-    /// for their in-flight events and commits, passivates them, and after <paramref name="timeout"/> resets what is
-    /// left. Completes with the number of objects that had to be reset.
-    /// </summary>
-    public async Task<int> DrainAsync(Func<DurableObjectId, bool> select, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = Time.GetTimestamp() + (long)(timeout.TotalSeconds * Time.TimestampFrequency);
-        while (true)
-        {
-            var left = _activations.Values.Where(a => select(a.Id)).ToList();
-            if (left.Count == 0) return 0;
-            if (Time.GetTimestamp() >= deadline)
-            {
-                Reset(select, $"its shard was handed off and it did not stop within {timeout.TotalSeconds:0.###} s");
-                return left.Count;
-            }
-            using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            step.CancelAfter(TimeSpan.FromMilliseconds(100));
-            try
-            {
-                await Task.WhenAll(left.Select(a => a.DeactivateAsync())).WaitAsync(step.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(5), Time, cancellationToken);
-        }
-    }
-
-    /// <summary>Resets, inside their turns, the activations <paramref name="select"/> picks (a lease this node lost).</summary>
-    public int Reset(Func<DurableObjectId, bool> select, string why)
-    {
-        var count = 0;
-        foreach (var activation in _activations.Values)
-        {
-            if (!select(activation.Id)) continue;
-            count++;
-            activation.Post(static s =>
-            {
-                var (a, reason) = ((Activation, string))s!;
-                a.Break(new DurableObjectResetException($"Object {a.Id} was reset: {reason}.", null, a.Id));
-            }, (activation, why));
-        }
-        return count;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _collector.StopAsync();
-        await _alarms.StopAsync();
+        if (_deadlines is { } deadlines) await deadlines.DisposeAsync();
     }
 
     private static partial class Log
@@ -413,9 +270,6 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
 
         [LoggerMessage(LogEventIds.ShutdownTimedOut, LogLevel.Warning, "Shutdown timed out with {InFlight} events in flight and {Active} objects active")]
         public static partial void ShutdownTimedOut(ILogger logger, int inFlight, int active);
-
-        [LoggerMessage(LogEventIds.UnknownStoredNamespace, LogLevel.Warning, "Stored alarm of {ObjectKey} belongs to a namespace this node does not serve; skipped")]
-        public static partial void UnknownStoredNamespace(ILogger logger, string objectKey);
 
         [LoggerMessage(LogEventIds.RuntimeStopped, LogLevel.Information, "Durable object runtime stopped")]
         public static partial void Stopped(ILogger logger);

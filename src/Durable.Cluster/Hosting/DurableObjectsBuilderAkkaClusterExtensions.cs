@@ -2,12 +2,14 @@ using Akka.Actor;
 using Akka.Configuration;
 using Durable.Cluster.Hosting;
 using Durable.Cluster.Membership;
+using Durable.Configuration;
 using Durable.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>The cluster verb of the akka engine: <c>services.AddDurableObjects(...).UseAkkaCluster(journal, settings)</c>.</summary>
+/// <summary>The cluster verb: <c>services.AddDurableObjects(...).UseAkkaCluster(journal, settings)</c>.</summary>
 public static class DurableObjectsBuilderAkkaClusterExtensions
 {
     /// <summary>
@@ -45,5 +47,21 @@ public static class DurableObjectsBuilderAkkaClusterExtensions
         var ttl = lease.GetTimeSpan("heartbeat-timeout");
         system.ActorOf(MemberRegistry.Props(database, new MemberRegistrySettings(
             TimeToLive: ttl, HeartbeatInterval: lease.GetTimeSpan("heartbeat-interval"), JoinTimeout: ttl * 2)), "durable-members");
+    }
+
+    /// <summary>Binds <see cref="ClusterOptions"/> (<c>Durable:Cluster</c>, then <paramref name="configure"/>), validated on start;
+    /// the connection string defaults to the PostgreSQL storage's.</summary>
+    private static void AddClusterOptions(this IServiceCollection services, Action<ClusterOptions>? configure)
+    {
+        var options = services.AddOptions<ClusterOptions>().BindDurableSection(ClusterOptions.SectionName);
+        if (configure is not null) options.Configure(configure);
+        options.PostConfigure<IServiceProvider>((o, sp) =>
+        {
+            o.Enabled = true;
+            if (string.IsNullOrWhiteSpace(o.ConnectionString))
+                o.ConnectionString = sp.GetService<IOptions<PostgresStorageOptions>>()?.Value.ConnectionString;
+        });
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
     }
 }

@@ -1,11 +1,9 @@
 using Durable;
-using Durable.Cluster.Internal;
 using Durable.Cluster.Membership;
 using Durable.Internal;
 using Durable.Hosting;
 using Durable.Web.Edge;
 using Durable.Web.WebSockets;
-using Durable.Web.WebSockets.Cluster;
 using Durable.Web.WebSockets.Phoenix;
 using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -32,14 +30,9 @@ public static class DurableEdgeEndpointExtensions
             ?? throw new InvalidOperationException("MapDurableObjects() needs services.AddDurableObjects(...) to be called first.");
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var socketOptions = services.GetRequiredService<IOptions<DurableWebSocketOptions>>().Value;
-        // Cluster: sockets for objects another node owns are relayed there.
-        var nodes = services.GetService<IObjectOwners>() is { } owners
-            ? new NodeSockets(owners, socketOptions, runtime.Time, loggers.CreateLogger("Durable.WebSockets.Cluster"))
-            : null;
         var clients = new ClientSockets(runtime.Time);
-        var webSockets = new WebSocketEdge(
-            runtime, socketOptions, loggers.CreateLogger("Durable.WebSockets"), clients, nodes is null ? null : new WebSocketProxy(nodes, clients));
-        var phoenix = new PhoenixEndpoint(runtime, services.GetRequiredService<DurableObjectNamespaces>(), webSockets, loggers.CreateLogger("Durable.Phoenix"), nodes);
+        var webSockets = new WebSocketEdge(runtime, socketOptions, loggers.CreateLogger("Durable.WebSockets"), clients);
+        var phoenix = new PhoenixEndpoint(runtime, services.GetRequiredService<DurableObjectNamespaces>(), webSockets, loggers.CreateLogger("Durable.Phoenix"));
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         // Before the server stops: sockets would otherwise hold the shutdown until its timeout and then be cut (1006).
         lifetime.ApplicationStopping.Register(webSockets.GoAway);
@@ -51,8 +44,7 @@ public static class DurableEdgeEndpointExtensions
             services.GetService<EdgeMetrics>() ?? new EdgeMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             webSockets,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Durable.Edge"),
-            services.GetService<ClusterNode>() is { } cluster ? () => cluster.Secret : null,
-            services.GetService<ClusterView>() is { } view ? ct => view.IsReadyAsync(AkkaClusterStatus.AskTimeout, ct) : null);
+            services.GetService<ClusterView>() is { } view ? ct => view.IsReadyAsync(ClusterStatus.AskTimeout, ct) : null);
 
         var group = endpoints.MapGroup(prefix);
         group.Map("/ns/{namespace}/name/{name}/{**path}", context => edge.FetchAsync(context, ObjectAddressKind.Name));
@@ -61,14 +53,8 @@ public static class DurableEdgeEndpointExtensions
         group.Map("/ns/{**rest}", edge.MalformedAsync);
         group.Map("/socket/websocket", phoenix.HandleAsync);
         group.MapGet("/healthz", edge.HealthAsync);
-        if (services.GetService<ClusterNode>() is { } node)
-        {
-            group.Map(ObjectEdge.InternalPrefix + "/ns/{namespace}/id/{id}/{**path}", edge.InternalFetchAsync);
-            group.Map(PhoenixEndpoint.InternalPath, phoenix.HandleInternalAsync);
-            group.MapGet("/cluster", context => ClusterStatus.WriteAsync(context, node));
-        }
-        if (services.GetService<ClusterView>() is { } akkaCluster)
-            group.MapGet("/cluster", context => AkkaClusterStatus.WriteAsync(context, akkaCluster));
+        if (services.GetService<ClusterView>() is { } cluster)
+            group.MapGet("/cluster", context => ClusterStatus.WriteAsync(context, cluster));
         if (services.HasPrometheusMetrics()) group.MapPrometheusMetrics("/metrics");
         return group;
     }

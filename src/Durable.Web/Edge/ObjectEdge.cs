@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Durable.Cluster.Internal;
 using Durable.Internal;
 using Durable.Web.WebSockets;
 using Microsoft.AspNetCore.Http;
@@ -19,30 +18,13 @@ namespace Durable.Web.Edge;
 /// </summary>
 internal sealed partial class ObjectEdge(
     ObjectRuntime runtime, DurableObjectNamespaces namespaces, DurableEdgeOptions options, EdgeMetrics metrics,
-    WebSocketEdge webSockets, ILogger logger, Func<string>? clusterSecret = null, Func<CancellationToken, Task<bool>>? clusterReady = null)
+    WebSocketEdge webSockets, ILogger logger, Func<CancellationToken, Task<bool>>? clusterReady = null)
 {
-    /// <summary>Prefix of the node-to-node routes; a request under it was forwarded by another node of the cluster.</summary>
-    public const string InternalPrefix = "/_internal";
-
-    private const string ForwardedItem = "durable.forwarded";
-
     public const string IdHeader = "X-Durable-Id";
     public const string NamespaceHeader = "X-Durable-Namespace";
 
     /// <summary>ANY <c>/ns/{namespace}/name/{name}/{**path}</c> and <c>/ns/{namespace}/id/{id}/{**path}</c>.</summary>
-    public Task FetchAsync(HttpContext context, ObjectAddressKind kind) => FetchAsync(context, kind, forwarded: false);
-
-    /// <summary>ANY <c>/_internal/ns/{namespace}/id/{id}/{**path}</c>: a fetch another node forwarded here. Only with the
-    /// cluster secret (else 403 <c>forbidden</c>); run here or refused with 503 <c>shard_moved</c>, never forwarded again.</summary>
-    public Task InternalFetchAsync(HttpContext context)
-    {
-        if (!InternalRoutes.IsAuthorized(context, clusterSecret?.Invoke()))
-            return WriteErrorAsync(context, new EdgeError(StatusCodes.Status403Forbidden, "forbidden", InternalRoutes.ForbiddenMessage), null, null);
-        context.Items[ForwardedItem] = true;
-        return FetchAsync(context, ObjectAddressKind.Id, forwarded: true);
-    }
-
-    private async Task FetchAsync(HttpContext context, ObjectAddressKind kind, bool forwarded)
+    public async Task FetchAsync(HttpContext context, ObjectAddressKind kind)
     {
         var started = Stopwatch.GetTimestamp();
         var nsTag = EdgeMetrics.NoNamespace;
@@ -50,7 +32,6 @@ internal sealed partial class ObjectEdge(
         try
         {
             var target = RawTarget(context);
-            if (forwarded) target = target[InternalPrefix.Length..];
             if (!ObjectAddress.TryParse(target, out var address, out var error))
             {
                 await WriteErrorAsync(context, EdgeError.BadRequest(error), null, null);
@@ -75,8 +56,8 @@ internal sealed partial class ObjectEdge(
                 return;
             }
             await (context.WebSockets.IsWebSocketRequest
-                ? webSockets.FetchAsync(context, id, request, forwarded)
-                : FetchObjectAsync(context, id, request, forwarded));
+                ? webSockets.FetchAsync(context, id, request)
+                : FetchObjectAsync(context, id, request));
         }
         catch (Exception error) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -93,13 +74,11 @@ internal sealed partial class ObjectEdge(
         }
     }
 
-    private async Task FetchObjectAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
+    private async Task FetchObjectAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request)
     {
         using (request)
         {
-            using var response = forwarded
-                ? await runtime.FetchLocalAsync(id, request, context.RequestAborted)
-                : await runtime.FetchAsync(id, request, context.RequestAborted);
+            using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
             await ObjectResponses.WriteAsync(context, response);
         }
     }
@@ -186,7 +165,6 @@ internal sealed partial class ObjectEdge(
         if (allow.Count > 0) response.Headers.Allow = allow;
         response.StatusCode = error.Status;
         response.ContentType = ErrorResponse.ContentType;
-        if (exception is ShardMovedException && context.Items.ContainsKey(ForwardedItem)) response.Headers[ClusterRouter.MovedHeader] = "1";
         if (error.IsRetryable)
             response.Headers.RetryAfter = RetryAfterSeconds;
         var body = ErrorResponse.Body(error.Code, error.Message);

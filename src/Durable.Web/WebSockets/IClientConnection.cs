@@ -5,8 +5,7 @@ namespace Durable.Web.WebSockets;
 
 /// <summary>
 /// The sending half of one client WebSocket as the edge uses it: frames go out in call order, a close frame ends the
-/// sending (later frames are dropped). On the Akka engine it is a <see cref="SocketActorConnection"/> (the socket actor's
-/// bounded graph); on the classic engine, and for the old cluster's relays, a <see cref="SocketConnection"/>.
+/// sending (later frames are dropped): a <see cref="SocketActorConnection"/> (the socket actor's bounded graph).
 /// </summary>
 internal interface IClientConnection : ISocketTransport
 {

@@ -16,7 +16,7 @@ namespace Durable.Web.WebSockets;
 /// <item>The graph is materialized by the first frame (or close), so an idle socket that was never sent anything holds
 /// no graph.</item>
 /// <item>A close frame goes out after every frame queued before it; then the actor stops. A client that has not taken
-/// them within <see cref="SocketConnection.CloseGrace"/> of the close being asked for is dropped (aborted).</item>
+/// them within <see cref="ClientSockets.CloseGrace"/> of the close being asked for is dropped (aborted).</item>
 /// <item>Its ref is the socket's address: an <see cref="OutgoingFrame"/> told to it is sent like one queued locally.</item>
 /// </list>
 /// </summary>
@@ -43,7 +43,7 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
                 break;
             case SocketProtocol.Closing:
                 Run();
-                _grace ??= Context.System.Scheduler.ScheduleTellOnceCancelable(SocketConnection.CloseGrace, Self, SocketProtocol.GraceOver.Instance, Self);
+                _grace ??= Context.System.Scheduler.ScheduleTellOnceCancelable(ClientSockets.CloseGrace, Self, SocketProtocol.GraceOver.Instance, Self);
                 break;
             case SocketProtocol.GraceOver:
                 connection.Socket.Abort();

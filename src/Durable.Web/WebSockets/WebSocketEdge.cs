@@ -4,7 +4,6 @@ using System.Text;
 using Durable.Hosting;
 using Durable.Internal;
 using Durable.Web.Edge;
-using Durable.Web.WebSockets.Cluster;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -28,13 +27,10 @@ namespace Durable.Web.WebSockets;
 /// is sent to it is closed with 1008 and counted. On the Akka engine each socket's sending half is a
 /// <see cref="SocketActor"/> whose ref the object's <see cref="HibernatableSocket"/> holds; its messages are read here and
 /// submitted to the object's region, each once the previous one's turn is durable.</item>
-/// <item>Cluster: an upgrade for an object another node owns is relayed to that node by <see cref="WebSocketProxy"/>; an
-/// upgrade forwarded here by another node runs here or is refused (503 shard moved), never relayed again. A socket whose
-/// object's shard leaves this node is closed with 1012, and so is one whose next event finds the shard gone.</item>
 /// </list>
 /// </summary>
 internal sealed partial class WebSocketEdge(
-    ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger, ClientSockets clients, WebSocketProxy? proxy = null)
+    ObjectRuntime runtime, DurableWebSocketOptions options, ILogger logger, ClientSockets clients)
 {
     public DurableWebSocketOptions Options { get; } = options;
 
@@ -49,29 +45,25 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>
-    /// Sends an upgrade request to its object (and disposes it) and, if the object accepts, runs the socket; relays it
-    /// to the object's owner when that is another node and the request was not <paramref name="forwarded"/> by one.
+    /// Sends an upgrade request to its object (and disposes it) and, if the object accepts, runs the socket.
     /// Neither the request nor the object's response is kept while the socket runs: an idle socket holds only what it
     /// needs.
     /// </summary>
-    public Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded) =>
-        RunAsync(context, UpgradeAsync(context, id, request, forwarded));
+    public Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request) =>
+        RunAsync(context, UpgradeAsync(context, id, request));
 
-    /// <summary>The accepted upgrade, or null when the object answered something else (then written to the client) or
-    /// the socket was relayed to the owner node (and has ended).</summary>
-    private async Task<WebSocketUpgrade?> UpgradeAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request, bool forwarded)
+    /// <summary>The accepted upgrade, or null when the object answered something else (then written to the client).</summary>
+    private async Task<WebSocketUpgrade?> UpgradeAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request)
     {
         var upgrade = new WebSocketUpgrade();
         var accepted = false;
         try
         {
-            if (!forwarded && proxy is not null && await proxy.TryRunAsync(context, id, request)) return null;
             request.Options.Set(WebSocketUpgrade.Key, upgrade);
             // The object sees the upgrade headers the edge otherwise strips as hop-by-hop.
             request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
             request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-            // Here, never through the router: a socket is relayed whole (above), not as a forwarded request.
-            using var response = await runtime.FetchLocalAsync(id, request, context.RequestAborted);
+            using var response = await runtime.FetchAsync(id, request, context.RequestAborted);
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
             {
                 accepted = true;
@@ -127,24 +119,23 @@ internal sealed partial class WebSocketEdge(
             runtime.Sockets.Remove(socket);
             runtime.Metrics.SocketClosed(closeCode);
             Log.Closed(logger, socket.Owner.Id, closeCode);
-            await connection.WhenDrainedAsync().WaitAsync(SocketConnection.CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await connection.WhenDrainedAsync().WaitAsync(ClientSockets.CloseGrace, runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    /// <summary>
-    /// The sending half of an accepted client socket: on the Akka engine a <see cref="SocketActor"/> on the node's actor
-    /// system; on the classic engine, which has no actor system, a <see cref="SocketConnection"/> with the same bound.
-    /// </summary>
-    internal IClientConnection Connect(WebSocket ws) => runtime.Objects is { } akka
-        ? SocketActorConnection.Start(akka.System, akka.Materializer, ws, Options.SendBufferMessages, runtime.Metrics)
-        : new SocketConnection(ws, Options.SendBufferMessages, runtime.Metrics.SlowClosed, runtime.Time);
+    /// <summary>The sending half of an accepted client socket: a <see cref="SocketActor"/> on the node's actor system.</summary>
+    internal IClientConnection Connect(WebSocket ws)
+    {
+        var objects = runtime.Objects ?? throw new InvalidOperationException("The durable object runtime has not started yet.");
+        return SocketActorConnection.Start(objects.System, objects.Materializer, ws, Options.SendBufferMessages, runtime.Metrics);
+    }
 
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
     private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)
     {
         try
         {
-            // No subprotocol: an object does not choose one (a relayed socket gets the owner's, see WebSocketProxy).
+            // No subprotocol: an object does not choose one.
             return await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
         }
         catch
@@ -233,7 +224,7 @@ internal sealed partial class WebSocketEdge(
         var ws = connection.Socket;
         try
         {
-            using var timeout = new CancellationTokenSource(SocketConnection.CloseGrace, runtime.Time);
+            using var timeout = new CancellationTokenSource(ClientSockets.CloseGrace, runtime.Time);
             await connection.WhenDrainedAsync().WaitAsync(timeout.Token);
             var scratch = new byte[256];
             while (ws.State == WebSocketState.CloseSent)

@@ -124,7 +124,7 @@ public sealed class DurableHoconFileTests : IDisposable
                 Durable {
                   Ids.Secret = default-secret-1234
                   Ids.Secret = ${?{{unset}}} # stays as it was
-                  Cluster.NodeId = ${?{{unset}}}
+                  Cluster.SeedNodes = ${?{{unset}}}
                 }
                 Durable.Edge.RetryAfter = 2s
                 """);
@@ -133,7 +133,7 @@ public sealed class DurableHoconFileTests : IDisposable
 
             Assert.Equal("Host=db;Password=\"p#w\\1\"", data["Durable:Storage:Postgres:ConnectionString"]);
             Assert.Equal("default-secret-1234", data["Durable:Ids:Secret"]);
-            Assert.False(data.ContainsKey("Durable:Cluster:NodeId"));
+            Assert.False(data.ContainsKey("Durable:Cluster:SeedNodes"));
             Assert.Equal("2s", data["Durable:Edge:RetryAfter"]); // nothing after the substitutions is lost
         }
         finally
@@ -145,11 +145,11 @@ public sealed class DurableHoconFileTests : IDisposable
     [Fact]
     public void An_optional_environment_value_inside_other_text_is_refused_at_its_line_and_column()
     {
-        var file = Write("node.conf", "a = 1\nDurable.Cluster.AdvertisedUrl = \"http://\"${?HOST}\n");
+        var file = Write("node.conf", "a = 1\nDurable.Cluster.SeedNodes = \"akka://\"${?HOST}\n");
 
         var error = Assert.Throws<DurableHoconException>(() => DurableHoconFile.Load(file));
 
-        Assert.StartsWith($"{file}:2:42: ${{?NAME}} is supported only as a whole value", error.Message);
+        Assert.StartsWith($"{file}:2:38: ${{?NAME}} is supported only as a whole value", error.Message);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class DurableHoconFileTests : IDisposable
     [Fact]
     public void A_syntax_error_without_a_position_still_names_the_file()
     {
-        var file = Write("node.conf", "Durable.Cluster.AdvertisedUrl = http://127.0.0.1:8701\n");
+        var file = Write("node.conf", "Durable.Cluster.SeedNodes = akka.tcp://durable@127.0.0.1:4053\n");
 
         var error = Assert.Throws<DurableHoconException>(() => DurableHoconFile.Load(file));
 

@@ -12,23 +12,26 @@ public sealed class DurableSettingBinderTests
     {
         var configuration = new ConfigurationBuilder().AddDurableHoconString("""
             Durable.Objects { IdleTimeout = 90s, EventDeadline = "1.5 m", MaxQueuedEventsPerObject = 7, ShutdownTimeout = "00:00:05" }
-            Durable.Storage.Sqlite { SnapshotEveryBytes = 2MiB, Path = "x.db", HistoryRetention = 30d, GroupCommitDelay = 500us }
+            Durable.WebSockets { MaxMessageSize = 2MiB, PhoenixHeartbeatTimeout = 30d }
+            Durable.Storage.Sqlite { Path = "x.db", BusyTimeout = 500us }
             """).Build();
         var objects = new DurableObjectsOptions();
+        var sockets = new DurableWebSocketOptions();
         var sqlite = new SqliteStorageOptions();
 
         DurableSettingBinder.Bind(configuration, DurableObjectsOptions.SectionName, objects);
+        DurableSettingBinder.Bind(configuration, DurableWebSocketOptions.SectionName, sockets);
         var error = Assert.Throws<OptionsValidationException>(() => DurableSettingBinder.Bind(configuration, SqliteStorageOptions.SectionName, sqlite));
 
         Assert.Equal(TimeSpan.FromSeconds(90), objects.IdleTimeout);
         Assert.Equal(TimeSpan.FromSeconds(90), objects.EventDeadline);
         Assert.Equal(TimeSpan.FromSeconds(5), objects.ShutdownTimeout);
         Assert.Equal(7, objects.MaxQueuedEventsPerObject);
-        Assert.Equal(2L << 20, sqlite.SnapshotEveryBytes);
-        Assert.Equal(TimeSpan.FromDays(30), sqlite.HistoryRetention);
+        Assert.Equal(2L << 20, sockets.MaxMessageSize);
+        Assert.Equal(TimeSpan.FromDays(30), sockets.PhoenixHeartbeatTimeout);
         Assert.Equal("x.db", sqlite.Path);
         // Akka's HOCON reads micros, not us: said rather than guessed.
-        Assert.StartsWith("Durable:Storage:Sqlite:GroupCommitDelay = '500us' (from the file hocon-string): not a duration", Assert.Single(error.Failures));
+        Assert.StartsWith("Durable:Storage:Sqlite:BusyTimeout = '500us' (from the file hocon-string): not a duration", Assert.Single(error.Failures));
     }
 
     [Theory]
@@ -56,9 +59,9 @@ public sealed class DurableSettingBinderTests
     [InlineData("4096", 4096)]
     public void Sizes_read_as_hocon_sizes(string text, long bytes)
     {
-        var options = Bind<SqliteStorageOptions>(SqliteStorageOptions.SectionName, "SnapshotEveryBytes", text);
+        var options = Bind<DurableWebSocketOptions>(DurableWebSocketOptions.SectionName, "MaxMessageSize", text);
 
-        Assert.Equal(bytes, options.SnapshotEveryBytes);
+        Assert.Equal(bytes, options.MaxMessageSize);
     }
 
     [Theory]
@@ -70,9 +73,9 @@ public sealed class DurableSettingBinderTests
     public void A_size_that_is_not_one_names_key_and_value(string text)
     {
         var error = Assert.Throws<OptionsValidationException>(() =>
-            Bind<SqliteStorageOptions>(SqliteStorageOptions.SectionName, "SnapshotEveryBytes", text));
+            Bind<DurableWebSocketOptions>(DurableWebSocketOptions.SectionName, "MaxMessageSize", text));
 
-        Assert.StartsWith($"Durable:Storage:Sqlite:SnapshotEveryBytes = '{text}': expected a whole number or a size", Assert.Single(error.Failures));
+        Assert.StartsWith($"Durable:WebSockets:MaxMessageSize = '{text}': expected a whole number or a size", Assert.Single(error.Failures));
     }
 
     [Theory]

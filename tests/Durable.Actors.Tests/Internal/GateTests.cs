@@ -3,10 +3,10 @@ namespace Durable.Actors.Tests.Internal;
 
 public class GateTests
 {
-    [Theory, Engines]
-    public async Task Response_is_held_until_its_writes_are_durable(ObjectEngine engine)
+    [Fact]
+    public async Task Response_is_held_until_its_writes_are_durable()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "held");
         await stub.FetchAsync(Kit.Get("/")).TextAsync();
 
@@ -19,10 +19,10 @@ public class GateTests
         Assert.Equal("1", await response.TextAsync().Within("the response after the append completed"));
     }
 
-    [Theory, Engines]
-    public async Task A_read_only_event_waits_behind_writes_made_before_it(ObjectEngine engine)
+    [Fact]
+    public async Task A_read_only_event_waits_behind_writes_made_before_it()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "reader");
         await stub.FetchAsync(Kit.Get("/")).TextAsync();
 
@@ -39,15 +39,12 @@ public class GateTests
         Assert.Equal("1", await write.TextAsync().Within("the write"));
     }
 
-    public static TheoryData<ObjectEngine, bool> EnginesAndRejection => new()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Failed_or_rejected_commit_fails_the_caller_and_the_next_event_sees_the_state_before_the_batch(bool rejected)
     {
-        { ObjectEngine.Classic, false }, { ObjectEngine.Classic, true }, { ObjectEngine.Akka, false }, { ObjectEngine.Akka, true },
-    };
-
-    [Theory, MemberData(nameof(EnginesAndRejection))]
-    public async Task Failed_or_rejected_commit_fails_the_caller_and_the_next_event_sees_the_state_before_the_batch(ObjectEngine engine, bool rejected)
-    {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "failing");
         Assert.Equal("1", await stub.FetchAsync(Kit.Post("/increment")).TextAsync());
 
@@ -64,10 +61,10 @@ public class GateTests
         Assert.Equal(2L, await kit.ReadDurableAsync<long>(stub.Id, "n"));
     }
 
-    [Theory, Engines]
-    public async Task Failed_commit_of_a_new_objects_first_event_fails_the_caller_with_a_reset(ObjectEngine engine)
+    [Fact]
+    public async Task Failed_commit_of_a_new_objects_first_event_fails_the_caller_with_a_reset()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "first-fails");
 
         kit.Journal.FailNextAppend();
@@ -76,10 +73,10 @@ public class GateTests
         Assert.Equal("0", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Event_arriving_while_the_state_is_loading_starts_only_after_the_load(ObjectEngine engine)
+    [Fact]
+    public async Task Event_arriving_while_the_state_is_loading_starts_only_after_the_load()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "loading");
 
         var hold = kit.Journal.HoldLoads();
@@ -94,10 +91,10 @@ public class GateTests
         Assert.Equal(["1", "2"], (await Task.WhenAll(first.TextAsync(), second.TextAsync()).Within("both increments")).Order());
     }
 
-    [Theory, Engines]
-    public async Task Event_arriving_during_block_concurrency_starts_only_after_it(ObjectEngine engine)
+    [Fact]
+    public async Task Event_arriving_during_block_concurrency_starts_only_after_it()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("slowstart", "s");
 
         var first = stub.FetchAsync(Kit.Get("/"));
@@ -113,10 +110,10 @@ public class GateTests
         Assert.Equal("initialised", await second.TextAsync().Within("second fetch"));
     }
 
-    [Theory, Engines]
-    public async Task Sync_completes_once_the_writes_before_it_are_durable(ObjectEngine engine)
+    [Fact]
+    public async Task Sync_completes_once_the_writes_before_it_are_durable()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("storage", "sync");
 
         var hold = kit.Journal.HoldAppends();

@@ -4,10 +4,10 @@ namespace Durable.Actors.Tests.Internal;
 
 public class LifecycleTests
 {
-    [Theory, Engines]
-    public async Task Idle_object_is_passivated_after_the_idle_timeout_and_recovers_its_state(ObjectEngine engine)
+    [Fact]
+    public async Task Idle_object_is_passivated_after_the_idle_timeout_and_recovers_its_state()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "sleepy");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
@@ -23,10 +23,10 @@ public class LifecycleTests
         Assert.Equal(2, kit.Journal.LoadCount);
     }
 
-    [Theory, Engines]
-    public async Task Each_event_restarts_the_idle_countdown(ObjectEngine engine)
+    [Fact]
+    public async Task Each_event_restarts_the_idle_countdown()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "busy");
 
         for (var i = 0; i < 5; i++)
@@ -39,10 +39,10 @@ public class LifecycleTests
         Assert.Equal(1, kit.Probe().Count("counter.instances"));
     }
 
-    [Theory, Engines]
-    public async Task Object_with_an_event_in_flight_is_not_passivated(ObjectEngine engine)
+    [Fact]
+    public async Task Object_with_an_event_in_flight_is_not_passivated()
     {
-        await using var kit = await Kit.StartAsync(engine, o => o.EventDeadline = TimeSpan.FromMinutes(10));
+        await using var kit = await Kit.StartAsync(o => o.EventDeadline = TimeSpan.FromMinutes(10));
         var stub = kit.Stub("counter", "working");
 
         var blocked = stub.FetchAsync(Kit.Get("/block"));
@@ -54,10 +54,10 @@ public class LifecycleTests
         Assert.Equal("0", await blocked.TextAsync().Within("the unblocked fetch"));
     }
 
-    [Theory, Engines]
-    public async Task Object_waiting_on_a_wait_until_task_is_not_passivated_until_it_completes(ObjectEngine engine)
+    [Fact]
+    public async Task Object_waiting_on_a_wait_until_task_is_not_passivated_until_it_completes()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "background");
         await stub.FetchAsync(Kit.Get("/wait-until")).TextAsync();
 
@@ -71,10 +71,10 @@ public class LifecycleTests
         Assert.False(kit.IsActive(stub.Id), "not passivated after its WaitUntil task completed");
     }
 
-    [Theory, Engines]
-    public async Task Constructor_failure_answers_instantiation_failed_and_the_next_event_tries_again(ObjectEngine engine)
+    [Fact]
+    public async Task Constructor_failure_answers_instantiation_failed_and_the_next_event_tries_again()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("fragile", "f");
 
         var error = await Assert.ThrowsAsync<InstantiationFailedException>(() => stub.FetchAsync(Kit.Get("/")));
@@ -84,10 +84,10 @@ public class LifecycleTests
         Assert.Equal("constructed", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Exception_inside_fetch_reaches_the_caller_and_keeps_the_instance(ObjectEngine engine)
+    [Fact]
+    public async Task Exception_inside_fetch_reaches_the_caller_and_keeps_the_instance()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "thrower");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
 
@@ -99,10 +99,10 @@ public class LifecycleTests
         Assert.Equal("1", await stub.FetchAsync(Kit.Get("/instance")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Unhandled_exception_outside_any_event_resets_the_activation(ObjectEngine engine)
+    [Fact]
+    public async Task Unhandled_exception_outside_any_event_resets_the_activation()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "crasher");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
 
@@ -114,10 +114,10 @@ public class LifecycleTests
         Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Failing_block_concurrency_callback_resets_the_activation(ObjectEngine engine)
+    [Fact]
+    public async Task Failing_block_concurrency_callback_resets_the_activation()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "bcw");
         await stub.FetchAsync(Kit.Post("/increment")).TextAsync();
 
@@ -127,10 +127,10 @@ public class LifecycleTests
         Assert.Equal("1", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Graceful_stop_lets_in_flight_events_finish_and_refuses_new_ones(ObjectEngine engine)
+    [Fact]
+    public async Task Graceful_stop_lets_in_flight_events_finish_and_refuses_new_ones()
     {
-        var kit = await Kit.StartAsync(engine);
+        var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "draining");
         var blocked = stub.FetchAsync(Kit.Get("/block"));
         await kit.Probe().WhenCount("counter.fetches", 1).Within("the blocking fetch to start");

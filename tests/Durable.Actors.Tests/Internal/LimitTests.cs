@@ -3,10 +3,10 @@ namespace Durable.Actors.Tests.Internal;
 
 public class LimitTests
 {
-    [Theory, Engines]
-    public async Task Object_queue_past_its_limit_refuses_with_overloaded(ObjectEngine engine)
+    [Fact]
+    public async Task Object_queue_past_its_limit_refuses_with_overloaded()
     {
-        await using var kit = await Kit.StartAsync(engine, o => o.MaxQueuedEventsPerObject = 2);
+        await using var kit = await Kit.StartAsync(o => o.MaxQueuedEventsPerObject = 2);
         var stub = kit.Stub("counter", "full");
         var first = stub.FetchAsync(Kit.Get("/block"));
         var second = stub.FetchAsync(Kit.Get("/block"));
@@ -21,10 +21,10 @@ public class LimitTests
         Assert.Equal("0", await stub.FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Node_in_flight_limit_refuses_with_overloaded_across_objects(ObjectEngine engine)
+    [Fact]
+    public async Task Node_in_flight_limit_refuses_with_overloaded_across_objects()
     {
-        await using var kit = await Kit.StartAsync(engine, o => o.MaxInFlightEventsPerNode = 3);
+        await using var kit = await Kit.StartAsync(o => o.MaxInFlightEventsPerNode = 3);
         var blocked = Enumerable.Range(0, 3).Select(i => kit.Stub("counter", $"n{i}").FetchAsync(Kit.Get("/block"))).ToArray();
 
         var error = await Assert.ThrowsAsync<OverloadedException>(() => kit.Stub("counter", "n3").FetchAsync(Kit.Get("/")));
@@ -35,10 +35,10 @@ public class LimitTests
         Assert.Equal("0", await kit.Stub("counter", "n3").FetchAsync(Kit.Get("/")).TextAsync());
     }
 
-    [Theory, Engines]
-    public async Task Event_past_its_deadline_fails_with_deadline_exceeded(ObjectEngine engine)
+    [Fact]
+    public async Task Event_past_its_deadline_fails_with_deadline_exceeded()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "slow");
         var blocked = stub.FetchAsync(Kit.Get("/block"));
         await kit.Probe().WhenCount("counter.fetches", 1).Within("the fetch to start");
@@ -52,10 +52,10 @@ public class LimitTests
         Assert.Contains(stub.Id.ToString(), error.Message);
     }
 
-    [Theory, Engines]
-    public async Task Queued_event_past_its_deadline_fails_without_running(ObjectEngine engine)
+    [Fact]
+    public async Task Queued_event_past_its_deadline_fails_without_running()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "queue-deadline");
         var blocked = stub.FetchAsync(Kit.Get("/block"));
         await kit.Probe().WhenCount("counter.fetches", 1).Within("the first fetch to start");

@@ -5,10 +5,10 @@ namespace Durable.Actors.Tests.Internal;
 
 public class TurnTests
 {
-    [Theory, Engines]
-    public async Task Thousand_concurrent_increments_through_stubs_give_exactly_a_thousand_distinct_values(ObjectEngine engine)
+    [Fact]
+    public async Task Thousand_concurrent_increments_through_stubs_give_exactly_a_thousand_distinct_values()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("counter", "hot");
 
         var calls = Enumerable.Range(0, 1000)
@@ -21,10 +21,10 @@ public class TurnTests
         Assert.Equal(1000L, await kit.ReadDurableAsync<long>(stub.Id, "n"));
     }
 
-    [Theory, Engines]
-    public async Task No_two_threads_ever_run_inside_one_object_under_parallel_load(ObjectEngine engine)
+    [Fact]
+    public async Task No_two_threads_ever_run_inside_one_object_under_parallel_load()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("detector", "one");
 
         // Many threads call at once; each call interleaves with others at its awaits.
@@ -37,10 +37,10 @@ public class TurnTests
         Assert.Equal(0, kit.Probe().Count("detector.overlap"));
     }
 
-    [Theory, Engines]
-    public async Task Callbacks_posted_to_an_object_run_in_the_order_they_were_posted(ObjectEngine engine)
+    [Fact]
+    public async Task Callbacks_posted_to_an_object_run_in_the_order_they_were_posted()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("postorder", "fifo");
 
         for (var round = 0; round < 3; round++)
@@ -75,10 +75,10 @@ public class TurnTests
         Assert.Equal(1, overlaps);
     }
 
-    [Theory, Engines]
-    public async Task Writes_made_in_one_turn_commit_as_one_journal_event(ObjectEngine engine)
+    [Fact]
+    public async Task Writes_made_in_one_turn_commit_as_one_journal_event()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("storage", "coalesce");
 
         await stub.FetchAsync(Kit.Post("/three-puts")).TextAsync();
@@ -88,10 +88,10 @@ public class TurnTests
         Assert.Equal(["a", "b", "c"], journal[0].Batch.Writes.Keys.Order());
     }
 
-    [Theory, Engines]
-    public async Task Storage_used_outside_the_turn_is_refused(ObjectEngine engine)
+    [Fact]
+    public async Task Storage_used_outside_the_turn_is_refused()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
 
         var error = await Assert.ThrowsAsync<DurableObjectException>(() => kit.Stub("storage", "misuse").FetchAsync(Kit.Get("/outside-turn")));
 
@@ -99,10 +99,10 @@ public class TurnTests
         Assert.Contains("outside the object's turn", error.Message);
     }
 
-    [Theory, Engines]
-    public async Task A_transaction_that_throws_leaves_no_write_behind(ObjectEngine engine)
+    [Fact]
+    public async Task A_transaction_that_throws_leaves_no_write_behind()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
         var stub = kit.Stub("storage", "tx");
 
         Assert.Equal("kept=1 dropped=none", await stub.FetchAsync(Kit.Post("/transaction-rollback")).TextAsync());
@@ -110,10 +110,10 @@ public class TurnTests
         Assert.Equal(["kept"], await kit.ReadDurableKeysAsync(stub.Id));
     }
 
-    [Theory, Engines]
-    public async Task Object_calling_another_that_calls_it_back_does_not_deadlock(ObjectEngine engine)
+    [Fact]
+    public async Task Object_calling_another_that_calls_it_back_does_not_deadlock()
     {
-        await using var kit = await Kit.StartAsync(engine);
+        await using var kit = await Kit.StartAsync();
 
         var reply = await kit.Stub("pingpong", "alice")
             .FetchAsync(new HttpRequestMessage(HttpMethod.Post, "/call") { Content = new StringContent("bob") })

@@ -83,7 +83,7 @@ public sealed class EdgeErrorTests(EdgeHostFixture fixture) : IClassFixture<Edge
     public async Task Failed_commit_is_503_object_reset_with_retry_after_and_retry_succeeds()
     {
         Assert.Equal(202, (await Node.PostAsync("/ns/probe/name/resetting/put")).Status);
-        fixture.Storage.FailNextAppend();
+        fixture.Journal.FailNextAppend();
 
         var failed = await Node.PostAsync("/ns/probe/name/resetting/put");
         var retried = await Node.PostAsync("/ns/probe/name/resetting/put");
@@ -96,7 +96,7 @@ public sealed class EdgeErrorTests(EdgeHostFixture fixture) : IClassFixture<Edge
     [Fact]
     public async Task Failed_first_commit_of_a_new_object_is_503_object_reset()
     {
-        fixture.Storage.FailNextAppend();
+        fixture.Journal.FailNextAppend();
 
         var failed = await Node.PostAsync("/ns/probe/name/first-commit-fails/put");
 

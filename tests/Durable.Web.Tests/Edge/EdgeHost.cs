@@ -1,5 +1,5 @@
 using Durable.Hosting;
-using Durable.Storage;
+using Durable.TestKit;
 using Durable.Web.Edge;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +15,7 @@ internal sealed class EdgeHost((WebApplication App, Uri Address, string? Directo
     public static async Task<EdgeHost> StartAsync(
         Action<DurableObjectsOptions>? objects = null,
         Action<DurableEdgeOptions>? edge = null,
-        IDurableStorageProvider? storage = null)
+        JournalFaults? faults = null)
     {
         return new EdgeHost(await StartAppAsync(
             o =>
@@ -24,7 +24,7 @@ internal sealed class EdgeHost((WebApplication App, Uri Address, string? Directo
                 objects?.Invoke(o);
             },
             services => services.AddDurableEdge(edge),
-            storage));
+            faults));
     }
 
     public async Task<Answer> SendAsync(HttpMethod method, string target, HttpContent? content = null)

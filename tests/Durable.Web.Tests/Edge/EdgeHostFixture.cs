@@ -2,14 +2,14 @@ using Durable.TestKit;
 
 namespace Durable.Web.Tests.Edge;
 
-/// <summary>One node per test class: short deadline, small per-object queue, fault-injecting storage.</summary>
+/// <summary>One node per test class: short deadline, small per-object queue, fault-injecting journal.</summary>
 public sealed class EdgeHostFixture : IAsyncLifetime
 {
     internal const int BodyLimit = 64 * 1024;
 
     private EdgeHost? _host;
 
-    public TestStorage Storage { get; } = new();
+    public JournalFaults Journal { get; } = AkkaSpecEngine.NewFaults();
 
     internal EdgeHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
 
@@ -21,7 +21,7 @@ public sealed class EdgeHostFixture : IAsyncLifetime
             o.MaxQueuedEventsPerObject = 3;
         },
         edge: e => e.MaxRequestBodySize = BodyLimit,
-        storage: Storage);
+        faults: Journal);
 
     public async Task DisposeAsync()
     {

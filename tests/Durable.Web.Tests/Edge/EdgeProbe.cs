@@ -48,7 +48,7 @@ public sealed class EdgeProbe(DurableObjectState state) : DurableObject
             method = request.Method.Method,
             path = uri.AbsolutePath,
             query = uri.Query,
-            name = state.Id.Name,
+            name = state.Name,
             headers,
             body,
         });

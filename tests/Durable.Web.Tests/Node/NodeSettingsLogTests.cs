@@ -12,13 +12,13 @@ public sealed class NodeSettingsLogTests
         {
             ["Durable:Storage:Provider"] = "postgres",
             ["Durable:Storage:Postgres:ConnectionString"] = "Host=db;Password=hunter2",
-            ["Durable:Cluster:Secret"] = "0123456789abcdef",
+            ["Durable:Ids:Secret"] = "0123456789abcdef",
             ["Durable:Objects:IdleTimeout"] = "70s",
             ["Other:Key"] = "not shown",
         }).Build();
 
         var line = NodeSettingsLog.Describe(configuration.GetSection("Durable"));
 
-        Assert.Equal("Cluster:Secret=***, Objects:IdleTimeout=70s, Storage:Postgres:ConnectionString=***, Storage:Provider=postgres", line);
+        Assert.Equal("Ids:Secret=***, Objects:IdleTimeout=70s, Storage:Postgres:ConnectionString=***, Storage:Provider=postgres", line);
     }
 }

@@ -43,8 +43,10 @@ public sealed class ShippedConfigurationTests
         using var app = BuildNode("--Durable:Cluster:Enabled=true", "--Durable:Storage:Provider=postgres",
             "--Durable:Storage:Postgres:ConnectionString=Host=127.0.0.1;Database=durable");
 
-        Assert.Equal(1024, app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.Shards);
-        Assert.Equal(TimeSpan.FromDays(30), app.Services.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.HistoryRetention);
+        var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+        Assert.Equal("127.0.0.1", cluster.Hostname);
+        Assert.Equal("Host=127.0.0.1;Database=durable", cluster.ConnectionString);
+        Assert.Equal("Host=127.0.0.1;Database=durable", app.Services.GetRequiredService<IOptions<PostgresStorageOptions>>().Value.ConnectionString);
     }
 
     [Fact]
@@ -63,8 +65,7 @@ public sealed class ShippedConfigurationTests
         var builder = WebApplication.CreateSlimBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         builder.Configuration.AddDurableNodeConfiguration(args);
         builder.Services.AddDurableObjects(objects => objects.AddSamples())
-            .UseConfiguredStorage(builder.Configuration)
-            .UseConfiguredCluster(builder.Configuration);
+            .UseConfiguredEngine(builder.Configuration);
         builder.Services.AddDurableEdge();
         return builder.Build();
     }

@@ -9,20 +9,11 @@ namespace Durable.Web.Tests.Observability;
 /// <summary>A real node's /metrics, scraped over 127.0.0.1 and read by Prometheus' own parser and linter.</summary>
 public sealed class NodeMetricsTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "durable-metrics-" + Guid.NewGuid().ToString("N"));
     private MetricsNode _node = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        _node = await MetricsNode.StartAsync(Path.Combine(_dir, "durable.db"));
-    }
+    public async Task InitializeAsync() => _node = await MetricsNode.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await _node.DisposeAsync();
 
     [Fact]
     public async Task A_nodes_scrape_parses_with_gauges_as_gauges_and_holds_its_request_activation_storage_and_socket_instruments()
@@ -118,12 +109,9 @@ public sealed class NodeMetricsTests : IAsyncLifetime
         }
     }
 
-    /// <summary>A node as the program builds it, journaling to a SQLite file on disk.</summary>
+    /// <summary>A node as the program builds it, journaling to a SQLite file on disk (a fresh one, dropped with the node).</summary>
     private sealed class MetricsNode((WebApplication App, Uri Address, string? Directory) started) : TestNode(started)
     {
-        public static async Task<MetricsNode> StartAsync(string database) => new(await StartAppAsync(
-            _ => { },
-            services => services.AddDurableEdge(),
-            durable: objects => objects.UseSqliteStorage(database)));
+        public static async Task<MetricsNode> StartAsync() => new(await StartAppAsync(_ => { }, services => services.AddDurableEdge()));
     }
 }

@@ -80,12 +80,15 @@ public sealed class ObjectSocketTests
     [Fact]
     public async Task Send_after_a_write_waits_until_the_write_is_durable()
     {
-        var storage = new TestStorage();
-        await using var host = await SocketHost.StartAsync(storage: storage);
+        var journal = AkkaSpecEngine.NewFaults();
+        await using var host = await SocketHost.StartAsync(faults: journal);
         using var ws = await host.ConnectAsync("/ns/probe/name/gate/ws");
-        var hold = storage.HoldAppends();
+        var hold = journal.HoldAppends();
+        var appends = journal.AppendCount;
         await ws.SendTextAsync("put-then-send:1");
         var received = ws.ReceiveTextAsync("send after put");
+        // The turn's write has reached the journal and is held there; the frame it sent must still be held too.
+        await journal.WaitForAppendsAsync(appends + 1).WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(300);
         Assert.False(received.IsCompleted, "the socket send went out before its turn's write was durable");
         hold.Release();

@@ -10,14 +10,12 @@ namespace Durable.Web.Tests.WebSockets;
 /// <summary>Client sockets owned by socket actors at the edge (Akka engine): bounded sending, hibernation, the actor ref.</summary>
 public sealed class SocketActorTests
 {
-    [Theory]
-    [InlineData("akka")]
-    [InlineData("classic")] // an old-engine store makes the test node run the classic engine (SocketConnection)
-    public async Task Client_that_stops_reading_is_closed_with_1008_and_counted(string engine)
+    [Fact]
+    public async Task Client_that_stops_reading_is_closed_with_1008_and_counted()
     {
-        await using var host = await SocketHost.StartAsync(sockets: s => s.SendBufferMessages = 8, storage: engine == "classic" ? new TestStorage() : null);
+        await using var host = await SocketHost.StartAsync(sockets: s => s.SendBufferMessages = 8);
         using var slowClosed = new CounterProbe(host, "durable.sockets.slow_closed");
-        var name = "slow-" + engine;
+        var name = "slow";
         using var ws = await host.ConnectAsync($"/ns/probe/name/{name}/ws");
 
         // The client never reads: each 256 KiB answer goes into the loopback's TCP buffers until they are full, then

@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using Durable.Hosting;
 using Durable.Internal;
-using Durable.Storage;
+using Durable.TestKit;
 using Durable.Web.Samples;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +14,7 @@ internal sealed class SocketHost((WebApplication App, Uri Address, string? Direc
     public ObjectRuntime Runtime => Services.GetRequiredService<ObjectRuntime>();
 
     public static async Task<SocketHost> StartAsync(
-        Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, IDurableStorageProvider? storage = null,
+        Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, JournalFaults? faults = null,
         Action<IServiceCollection>? services = null, Action<WebApplication>? app = null)
     {
         var configure = services;
@@ -30,7 +30,7 @@ internal sealed class SocketHost((WebApplication App, Uri Address, string? Direc
                 services.AddDurableEdge();
                 configure?.Invoke(services);
             },
-            storage,
+            faults,
             web =>
             {
                 app?.Invoke(web);

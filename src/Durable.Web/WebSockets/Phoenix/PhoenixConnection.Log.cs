@@ -15,8 +15,5 @@ internal sealed partial class PhoenixConnection
 
         [LoggerMessage(LogEventIds.PhoenixChannelFailed, LogLevel.Debug, "Object {ObjectId}: {Event} failed: {Reason}")]
         public static partial void ChannelFailed(ILogger logger, DurableObjectId objectId, string @event, string reason);
-
-        [LoggerMessage(LogEventIds.PhoenixRelayFailed, LogLevel.Debug, "Phoenix join of object {ObjectId} not relayed: {Reason}")]
-        public static partial void RelayFailed(ILogger logger, DurableObjectId objectId, string reason);
     }
 }

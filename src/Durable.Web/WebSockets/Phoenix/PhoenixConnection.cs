@@ -18,9 +18,6 @@ namespace Durable.Web.WebSockets.Phoenix;
 /// the subscription (the official client then rejoins).</item>
 /// <item>A text frame that is not a 5-element JSON array closes the socket with 1007, a binary frame with 1003.</item>
 /// <item>When the socket goes away every joined object gets <c>ChannelLeaveAsync(channel, "closed")</c>.</item>
-/// <item>Cluster: topics whose object another node owns are relayed there (PhoenixConnection.Relay.cs); a connection that
-/// came from another node (<c>relay</c> false) serves every topic here, and an object whose shard is not here answers its
-/// join with error, its events with <c>phx_error</c>.</item>
 /// </list>
 /// </summary>
 internal sealed partial class PhoenixConnection : IChannelTransport
@@ -30,14 +27,12 @@ internal sealed partial class PhoenixConnection : IChannelTransport
     private readonly IClientConnection _connection;
     private readonly Dictionary<string, ChannelSubscription> _joined = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
-    private readonly bool _relay;
     private long _lastSeen;
 
-    public PhoenixConnection(PhoenixEndpoint endpoint, IClientConnection connection, bool relay)
+    public PhoenixConnection(PhoenixEndpoint endpoint, IClientConnection connection)
     {
         _endpoint = endpoint;
         _connection = connection;
-        _relay = relay;
         _lastSeen = endpoint.Runtime.Time.GetTimestamp();
     }
 
@@ -84,7 +79,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
                     return;
                 }
                 if (frame.Topic == PhoenixFrame.SystemTopic && frame.Event == PhoenixFrame.Heartbeat) Reply(frame, "ok", EmptyObject);
-                else if (!await TryRelayAsync(frame, reader.Payload)) await HandleAsync(frame);
+                else await HandleAsync(frame);
             }
         }
         catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException)
@@ -94,8 +89,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         finally
         {
             LeaveAll();
-            await CloseLinksAsync();
-            await _connection.WhenDrainedAsync().WaitAsync(SocketConnection.CloseGrace, Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _connection.WhenDrainedAsync().WaitAsync(ClientSockets.CloseGrace, Runtime.Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Durable.Hosting;
 using Durable.Internal;
 using Durable.Web.Edge;
-using Durable.Web.WebSockets.Cluster;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -11,21 +10,15 @@ namespace Durable.Web.WebSockets.Phoenix;
 /// <summary>
 /// <c>GET /socket/websocket?vsn=2.0.0</c>: the Phoenix channels socket the official <c>phoenix</c> JavaScript client
 /// connects to. One node-wide timer closes sockets that missed their heartbeats, so an idle socket costs no timer.
-/// Cluster: <c>GET /_internal/socket/websocket</c> takes the links other nodes open for their clients' topics owned here
-/// (cluster secret, else 403); those connections serve every topic here and are not timed out by heartbeats (the
-/// other node answers its client's heartbeats, and closes the link when its client leaves).
 /// </summary>
 internal sealed class PhoenixEndpoint : IDisposable
 {
     private readonly ConcurrentDictionary<PhoenixConnection, byte> _live = new();
     private readonly ITimer _sweeper;
 
-    public const string InternalPath = ObjectEdge.InternalPrefix + "/socket/websocket";
-
-    public PhoenixEndpoint(ObjectRuntime runtime, DurableObjectNamespaces namespaces, WebSocketEdge edge, ILogger logger, NodeSockets? nodes = null)
+    public PhoenixEndpoint(ObjectRuntime runtime, DurableObjectNamespaces namespaces, WebSocketEdge edge, ILogger logger)
     {
         Runtime = runtime;
-        Nodes = nodes;
         Namespaces = namespaces;
         Edge = edge;
         Logger = logger;
@@ -43,21 +36,7 @@ internal sealed class PhoenixEndpoint : IDisposable
 
     public ILogger Logger { get; }
 
-    /// <summary>Opens links to the other nodes of a cluster; null on a single node.</summary>
-    public NodeSockets? Nodes { get; }
-
-    public Task HandleAsync(HttpContext context) => HandleAsync(context, fromNode: false);
-
-    /// <summary><c>GET /_internal/socket/websocket</c>: another node's link; only with the cluster secret.</summary>
-    public Task HandleInternalAsync(HttpContext context)
-    {
-        if (InternalRoutes.IsAuthorized(context, Nodes?.Owners.Secret)) return HandleAsync(context, fromNode: true);
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        context.Response.ContentType = ErrorResponse.ContentType;
-        return context.Response.Body.WriteAsync(ErrorResponse.Body("forbidden", InternalRoutes.ForbiddenMessage)).AsTask();
-    }
-
-    private async Task HandleAsync(HttpContext context, bool fromNode)
+    public async Task HandleAsync(HttpContext context)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -72,8 +51,8 @@ internal sealed class PhoenixEndpoint : IDisposable
         }
         using var ws = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = Options.KeepAliveInterval });
         var socket = Edge.Connect(ws);
-        var connection = new PhoenixConnection(this, socket, relay: !fromNode);
-        if (!fromNode) _live.TryAdd(connection, 0);
+        var connection = new PhoenixConnection(this, socket);
+        _live.TryAdd(connection, 0);
         Edge.Clients.Add(socket);
         try
         {
