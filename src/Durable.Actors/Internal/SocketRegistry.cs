@@ -30,13 +30,35 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
     public ObjectSockets? Find(DurableObjectId id) => _objects.GetValueOrDefault(id);
 
     /// <summary>Registers a socket for <paramref name="id"/>; null when the object is at its limit.</summary>
-    public HibernatableSocket? TryAdd(DurableObjectId id, string[] tags)
+    public HibernatableSocket? TryAdd(DurableObjectId id, string[] tags, Guid socketId = default) =>
+        TryAdd(id, tags, socketId, null, Options.MaxSocketsPerObject);
+
+    /// <summary>
+    /// The object's handle of a socket that already exists (its connection's node admitted it): the one registered here
+    /// under <paramref name="socketId"/>, or a new one with the descriptor's tags and attachment, sending to
+    /// <paramref name="actor"/> (null: the connection is on this node and attaches itself).
+    /// </summary>
+    public HibernatableSocket Adopt(DurableObjectId id, Guid socketId, string[] tags, byte[]? attachment, Akka.Actor.IActorRef? actor)
+    {
+        while (true)
+        {
+            if (Find(id)?.Find(socketId) is { } known) return known;
+            var socket = TryAdd(id, tags, socketId, attachment, int.MaxValue);
+            if (socket is null) continue;
+            if (actor is null) return socket;
+            socket.Attach(new ActorSocketTransport(actor), actor);
+            if (socket.Owner.AutoResponse is { } pair) actor.Tell(SocketAutoResponse.Of(pair), Akka.Actor.ActorRefs.NoSender);
+            return socket;
+        }
+    }
+
+    private HibernatableSocket? TryAdd(DurableObjectId id, string[] tags, Guid socketId, byte[]? attachment, int limit)
     {
         while (true)
         {
             var entry = _objects.GetOrAdd(id, static (key, self) => new ObjectSockets(self, key), this);
-            var socket = new HibernatableSocket(entry, tags);
-            switch (entry.TryAdd(socket, Options.MaxSocketsPerObject))
+            var socket = new HibernatableSocket(entry, tags, socketId, attachment);
+            switch (entry.TryAdd(socket, limit))
             {
                 case true:
                     Interlocked.Increment(ref _open);
@@ -76,12 +98,14 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         if (channel.Owner?.Remove(channel) == true) Interlocked.Decrement(ref _open);
     }
 
-    public void SetAutoResponse(DurableObjectId id, AutoResponse? pair)
+    /// <summary>Sets an object's auto-response pair; <paramref name="told"/> false when it came from the object's node
+    /// (this node's copy for its own connections, not to be told on).</summary>
+    public void SetAutoResponse(DurableObjectId id, AutoResponse? pair, bool told = true)
     {
         while (true)
         {
             var entry = pair is null ? Find(id) : _objects.GetOrAdd(id, static (key, self) => new ObjectSockets(self, key), this);
-            if (entry is null || entry.SetAutoResponse(pair) is not null) return;
+            if (entry is null || entry.SetAutoResponse(pair, told) is not null) return;
         }
     }
 
