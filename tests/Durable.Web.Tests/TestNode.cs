@@ -54,14 +54,16 @@ internal abstract class TestNode : IAsyncDisposable
 
     /// <summary>
     /// A node on the Akka engine journaling to a fresh SQLite file, unless the test passes an old-engine
-    /// <paramref name="storage"/> provider (fault injection through TestStorage).
+    /// <paramref name="storage"/> provider (fault injection through TestStorage) or its own <paramref name="engine"/>
+    /// (a cluster node's journal and seeds).
     /// </summary>
     protected static async Task<(WebApplication App, Uri Address, string? Directory)> StartAppAsync(
         Action<DurableObjectsOptions> objects,
         Action<IServiceCollection>? services = null,
         IDurableStorageProvider? storage = null,
         Action<WebApplication>? map = null,
-        Action<DurableObjectsBuilder>? durable = null)
+        Action<DurableObjectsBuilder>? durable = null,
+        Action<DurableObjectsBuilder>? engine = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -75,6 +77,7 @@ internal abstract class TestNode : IAsyncDisposable
         });
         string? directory = null;
         if (storage is not null) objectsBuilder.UseStorage(storage);
+        else if (engine is not null) engine(objectsBuilder);
         else
         {
             directory = Path.Combine(Path.GetTempPath(), "durable-web-" + Guid.NewGuid().ToString("N"));

@@ -50,10 +50,10 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
                 break;
             case SocketAttachment attachment:
                 // The object (on another node) set the attachment: the edge keeps it for the socket's next owner.
-                if (connection.Handle is { } handle) handle.AttachmentBytes = attachment.Attachment;
+                connection.Update(attachment);
                 break;
             case SocketAutoResponse pair:
-                if (connection.Handle is { } socket) socket.Owner.Registry.SetAutoResponse(socket.Owner.Id, pair.ToPair(), told: false);
+                connection.Update(pair);
                 break;
             case SocketProtocol.GraceOver:
                 connection.Socket.Abort();

@@ -54,8 +54,49 @@ internal sealed class SocketActorConnection : IClientConnection
     /// <summary>The handshake completed: the connection can send.</summary>
     public bool IsOpen => Volatile.Read(ref _socket) is not null;
 
-    /// <summary>The edge's copy of the socket (tags, attachment, its object's auto-response) once it runs.</summary>
-    public HibernatableSocket? Handle { get; set; }
+    private readonly Lock _handleSync = new();
+    private HibernatableSocket? _handle;
+    private SocketAttachment? _earlyAttachment;
+    private SocketAutoResponse? _earlyAutoResponse;
+
+    /// <summary>
+    /// The edge's copy of the socket (tags, attachment, its object's auto-response) once it runs. What the object told
+    /// the socket actor before then (it may accept and set an attachment in the same turn) is applied to it when set.
+    /// </summary>
+    public void SetHandle(HibernatableSocket socket)
+    {
+        lock (_handleSync)
+        {
+            _handle = socket;
+            if (_earlyAttachment is { } attachment) socket.AttachmentBytes = attachment.Attachment;
+            if (_earlyAutoResponse is { } pair) Apply(socket, pair);
+            _earlyAttachment = null;
+            _earlyAutoResponse = null;
+        }
+    }
+
+    /// <summary>The object on another node set the socket's attachment.</summary>
+    public void Update(SocketAttachment attachment)
+    {
+        lock (_handleSync)
+        {
+            if (_handle is { } socket) socket.AttachmentBytes = attachment.Attachment;
+            else _earlyAttachment = attachment;
+        }
+    }
+
+    /// <summary>The object on another node set (or cleared) its auto-response.</summary>
+    public void Update(SocketAutoResponse pair)
+    {
+        lock (_handleSync)
+        {
+            if (_handle is { } socket) Apply(socket, pair);
+            else _earlyAutoResponse = pair;
+        }
+    }
+
+    private static void Apply(HibernatableSocket socket, SocketAutoResponse pair) =>
+        socket.Owner.Registry.SetAutoResponse(socket.Owner.Id, pair.ToPair(), told: false);
 
     /// <summary>The handshake completed: sends what waited for it (and a close asked for meanwhile).</summary>
     public SocketActorConnection Open(WebSocket socket)

@@ -126,7 +126,7 @@ internal sealed partial class WebSocketEdge(
         }
         Log.Accepted(logger, socket.Owner.Id);
         socket.Attach(connection, pending?.Actor);
-        if (pending is not null) pending.Handle = socket;
+        pending?.SetHandle(socket);
         Clients.Add(connection);
         using var reader = new MessageReader(ws, Options.MaxMessageSize);
         var closeCode = WebSocketCloseCodes.Abnormal;
