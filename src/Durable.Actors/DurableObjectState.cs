@@ -70,8 +70,7 @@ public sealed class DurableObjectState
             if (upgrade is { IsRemote: true, Actor: { } actor })
             {
                 // The connection is on another node's edge: this handle sends to its socket actor.
-                socket.Attach(new ActorSocketTransport(actor), actor);
-                if (socket.Owner.AutoResponse is { } pair) actor.Tell(SocketAutoResponse.Of(pair), Akka.Actor.ActorRefs.NoSender);
+                sockets.AttachRemote(socket, actor);
             }
             upgrade.Accept(socket, sockets);
         }

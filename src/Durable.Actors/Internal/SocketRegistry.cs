@@ -45,11 +45,22 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
             if (Find(id)?.Find(socketId) is { } known) return known;
             var socket = TryAdd(id, tags, socketId, attachment, int.MaxValue);
             if (socket is null) continue;
-            if (actor is null) return socket;
-            socket.Attach(new ActorSocketTransport(actor), actor);
-            if (socket.Owner.AutoResponse is { } pair) actor.Tell(SocketAutoResponse.Of(pair), Akka.Actor.ActorRefs.NoSender);
+            if (actor is not null) AttachRemote(socket, actor);
             return socket;
         }
+    }
+
+    /// <summary>Called for each handle whose connection is on another node (the engine watches its socket actor and
+    /// removes the handle when it stops).</summary>
+    public Action<HibernatableSocket, Akka.Actor.IActorRef>? RemoteHandleAdded { get; set; }
+
+    /// <summary>Makes <paramref name="socket"/> a handle of a connection on another node: frames go to its socket actor,
+    /// which is told the object's auto-response, and which is watched.</summary>
+    public void AttachRemote(HibernatableSocket socket, Akka.Actor.IActorRef actor)
+    {
+        socket.Attach(new ActorSocketTransport(actor), actor);
+        if (socket.Owner.AutoResponse is { } pair) actor.Tell(SocketAutoResponse.Of(pair), Akka.Actor.ActorRefs.NoSender);
+        RemoteHandleAdded?.Invoke(socket, actor);
     }
 
     private HibernatableSocket? TryAdd(DurableObjectId id, string[] tags, Guid socketId, byte[]? attachment, int limit)

@@ -13,6 +13,9 @@ namespace Durable.Objects;
 ///                            close: code:i32 hasReason:bool [reason:string]
 /// "T" SocketAttachment v1:   0x01 hasAttachment:bool [length:i32 bytes]
 /// "R" SocketAutoResponse v1: 0x01 isSet:bool [request:string response:string]
+/// "Q" SocketsOf v1:          0x01 namespace:string id:32 bytes hasName:bool [name:string]
+/// "H" SocketsHere v1:        0x01 count:i32 then socketId:16 bytes actor:string tags:i32 then strings
+///                            hasAttachment:bool [length:i32 bytes]
 /// </code>
 /// </summary>
 internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
@@ -20,7 +23,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
     public const int Id = 7104;
     private const byte V1 = 1;
 
-    public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse)];
+    public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse), typeof(SocketsOf), typeof(SocketsHere)];
 
     public override int Identifier => Id;
 
@@ -29,6 +32,8 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         OutgoingFrame => "O",
         SocketAttachment => "T",
         SocketAutoResponse => "R",
+        SocketsOf => "Q",
+        SocketsHere => "H",
         _ => throw new ArgumentException($"SocketMessageSerializer cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -63,6 +68,24 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
                         w.Write(pair.Response!);
                     }
                     break;
+                case SocketsOf query:
+                    w.Write(query.Target.Namespace);
+                    w.Write(query.Target.Bytes);
+                    w.Write(query.Target.Name is not null);
+                    if (query.Target.Name is not null) w.Write(query.Target.Name);
+                    break;
+                case SocketsHere here:
+                    w.Write(here.Sockets.Length);
+                    foreach (var socket in here.Sockets)
+                    {
+                        w.Write(socket.SocketId.ToByteArray());
+                        w.Write(Akka.Serialization.Serialization.SerializedActorPath(socket.Actor));
+                        w.Write(socket.Tags.Length);
+                        foreach (var tag in socket.Tags) w.Write(tag);
+                        w.Write(socket.Attachment is not null);
+                        if (socket.Attachment is not null) WriteBytes(w, socket.Attachment);
+                    }
+                    break;
                 default:
                     throw new ArgumentException($"SocketMessageSerializer cannot serialize {obj.GetType()}.", nameof(obj));
             }
@@ -75,7 +98,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         try
         {
-            if (manifest is not ("O" or "T" or "R"))
+            if (manifest is not ("O" or "T" or "R" or "Q" or "H"))
                 throw new InvalidDataException($"A socket message payload has the unknown manifest '{manifest}'.");
             if (r.ReadByte() is var version && version != V1)
                 throw new InvalidDataException($"A socket message '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
@@ -83,6 +106,8 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
             {
                 "O" => ReadFrame(r),
                 "T" => new SocketAttachment(r.ReadBoolean() ? ReadBytes(r) : null),
+                "Q" => new SocketsOf(ReadTarget(r)),
+                "H" => ReadHere(r),
                 _ => r.ReadBoolean() ? new SocketAutoResponse(r.ReadString(), r.ReadString()) : new SocketAutoResponse(null, null),
             };
         }
@@ -99,6 +124,35 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         2 => OutgoingFrame.Close(r.ReadInt32(), r.ReadBoolean() ? r.ReadString() : null),
         var type => throw new InvalidDataException($"A socket frame has the unknown type {type}."),
     };
+
+    private static DurableObjectId ReadTarget(BinaryReader r)
+    {
+        var ns = r.ReadString();
+        var id = r.ReadBytes(DurableObjectId.ByteLength);
+        if (id.Length != DurableObjectId.ByteLength) throw new EndOfStreamException();
+        return new DurableObjectId(ns, id, r.ReadBoolean() ? r.ReadString() : null);
+    }
+
+    private SocketsHere ReadHere(BinaryReader r)
+    {
+        var sockets = new SocketDescriptor[ReadCount(r)];
+        for (var i = 0; i < sockets.Length; i++)
+        {
+            var idBytes = r.ReadBytes(16);
+            if (idBytes.Length != 16) throw new EndOfStreamException();
+            var actor = system.Provider.ResolveActorRef(r.ReadString());
+            var tags = new string[ReadCount(r)];
+            for (var j = 0; j < tags.Length; j++) tags[j] = r.ReadString();
+            sockets[i] = new SocketDescriptor(new Guid(idBytes), actor, tags, r.ReadBoolean() ? ReadBytes(r) : null);
+        }
+        return new SocketsHere(sockets);
+    }
+
+    private static int ReadCount(BinaryReader r)
+    {
+        var count = r.ReadInt32();
+        return count >= 0 && count <= r.BaseStream.Length - r.BaseStream.Position ? count : throw new EndOfStreamException();
+    }
 
     private static void WriteBytes(BinaryWriter w, ReadOnlySpan<byte> bytes)
     {

@@ -11,11 +11,12 @@ using Npgsql;
 namespace Durable.Web.Tests.WebSockets;
 
 /// <summary>
-/// Two nodes as the program builds them (real Kestrel edges) forming one Akka cluster on 127.0.0.1 (static seed, one
+/// Three nodes as the program builds them (real Kestrel edges) forming one Akka cluster on 127.0.0.1 (static seed, one
 /// journal schema of their own on the shared test PostgreSQL): client sockets whose object lives on the other node.
 /// </summary>
 public sealed class SocketClusterTests : IAsyncLifetime
 {
+    private const int Size = 3;
     private readonly string _schema = "sockets_" + Guid.NewGuid().ToString("n")[..16];
     private readonly List<SocketHost> _nodes = [];
     private string _connectionString = "";
@@ -27,7 +28,7 @@ public sealed class SocketClusterTests : IAsyncLifetime
             : throw new InvalidOperationException("DURABLE_TEST_PG is not set: run `eval \"$(scripts/postgres.sh start)\"` first.");
         await ExecuteAsync(server, $"CREATE SCHEMA {_schema}");
         _connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = _schema }.ConnectionString;
-        var ports = FreePorts(2);
+        var ports = FreePorts(Size);
         foreach (var port in ports)
         {
             var seeds = ConfigurationFactory.ParseString($"""
@@ -79,21 +80,58 @@ public sealed class SocketClusterTests : IAsyncLifetime
     [Fact]
     public async Task A_chat_socket_on_each_node_sees_every_message()
     {
-        var (edge, owner, name) = await ObjectOnOtherNodeAsync("chat", "room");
-        using var far = await edge.ConnectAsync($"/ns/chat/name/{name}/websocket");
-        using var near = await owner.ConnectAsync($"/ns/chat/name/{name}/websocket");
-
-        await far.SendTextAsync("from the far node");
-        await near.SendTextAsync("from the near node");
-        var sent = new[] { "from the far node", "from the near node" };
-        foreach (var ws in new[] { far, near })
+        var (_, _, name) = await ObjectOnOtherNodeAsync("chat", "room");
+        var sockets = new List<ClientWebSocket>();
+        foreach (var node in _nodes) sockets.Add(await node.ConnectAsync($"/ns/chat/name/{name}/websocket"));
+        var sent = new List<string>();
+        for (var i = 0; i < sockets.Count; i++)
         {
-            var seen = new[] { await ws.ReceiveTextAsync("first chat message"), await ws.ReceiveTextAsync("second chat message") };
+            sent.Add($"from node {i + 1}");
+            await sockets[i].SendTextAsync(sent[^1]);
+        }
+        foreach (var ws in sockets)
+        {
+            var seen = new List<string>();
+            for (var i = 0; i < sent.Count; i++) seen.Add(await ws.ReceiveTextAsync($"chat message {i + 1}"));
             Assert.Equal(sent.Order(), seen.Order());
         }
-        var history = await edge.Client.GetStringAsync($"/ns/chat/name/{name}/messages");
-        Assert.Contains("from the far node", history);
-        Assert.Contains("from the near node", history);
+        var history = await _nodes[0].Client.GetStringAsync($"/ns/chat/name/{name}/messages");
+        Assert.All(sent, text => Assert.Contains(text, history));
+        sockets.ForEach(ws => ws.Dispose());
+    }
+
+    [Fact]
+    public async Task After_its_owner_node_leaves_the_object_sees_its_sockets_on_both_other_nodes_with_tags_and_attachments()
+    {
+        var (edge, owner, name) = await ObjectOnOtherNodeAsync("probe", "moved");
+        var third = _nodes.Single(n => n != edge && n != owner);
+        using var a = await edge.ConnectAsync($"/ns/probe/name/{name}/ws?on-a");
+        using var c = await third.ConnectAsync($"/ns/probe/name/{name}/ws?on-c");
+        await a.SendTextAsync("attach:alice");
+        Assert.Equal("attached", await a.ReceiveTextAsync("attach ack a"));
+        await c.SendTextAsync("attach:carol");
+        Assert.Equal("attached", await c.ReceiveTextAsync("attach ack c"));
+        await a.SendTextAsync("count");
+        Assert.Equal("2", await a.ReceiveTextAsync("two sockets at the first owner"));
+
+        // The owner leaves the cluster gracefully: the object's shard moves to one of the other two nodes, where it
+        // starts without having seen the socket held on the third.
+        _nodes.Remove(owner);
+        await owner.DisposeAsync();
+
+        await a.SendTextAsync("count");
+        Assert.Equal("2", await a.ReceiveTextAsync("two sockets at the new owner"));
+        Assert.True(edge.IsActive("probe", name) || third.IsActive("probe", name));
+        foreach (var (ws, tag, attachment) in new[] { (a, "on-a", "alice"), (c, "on-c", "carol") })
+        {
+            await ws.SendTextAsync("tags");
+            Assert.Equal(tag, await ws.ReceiveTextAsync("tags at the new owner"));
+            await ws.SendTextAsync("attachment");
+            Assert.Equal(attachment, await ws.ReceiveTextAsync("attachment at the new owner"));
+        }
+        await c.SendTextAsync("all:to everyone");
+        Assert.Equal("to everyone", await a.ReceiveTextAsync("message to all sockets, on a"));
+        Assert.Equal("to everyone", await c.ReceiveTextAsync("message to all sockets, on c"));
     }
 
     [Fact]
@@ -156,9 +194,9 @@ public sealed class SocketClusterTests : IAsyncLifetime
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         foreach (var region in objects.Regions.Values.Append(objects.Books.Region))
         {
-            while ((await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(10))).Regions.Count < 2)
+            while ((await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(10))).Regions.Count < Size)
             {
-                if (DateTime.UtcNow > until) throw new TimeoutException($"region {region.Path.Name} did not learn of 2 nodes within 60 s");
+                if (DateTime.UtcNow > until) throw new TimeoutException($"region {region.Path.Name} did not learn of {Size} nodes within 60 s");
                 await Task.Delay(50);
             }
         }
