@@ -78,6 +78,17 @@ internal sealed class ObjectSockets(SocketRegistry registry, DurableObjectId id)
         }
     }
 
+    /// <summary>The subscription of <paramref name="actor"/>'s connection to <paramref name="topic"/>, if registered here.</summary>
+    public ChannelSubscription? FindChannel(Akka.Actor.IActorRef actor, string topic)
+    {
+        lock (_sync)
+        {
+            foreach (var channel in _channels)
+                if (channel.Topic == topic && actor.Equals(channel.Actor)) return channel;
+            return null;
+        }
+    }
+
     public ChannelSubscription[] Channels()
     {
         lock (_sync) return _channels.ToArray();

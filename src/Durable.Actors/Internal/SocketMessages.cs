@@ -23,3 +23,14 @@ internal sealed class ActorSocketTransport(IActorRef actor) : ISocketTransport
 
     public void Send(OutgoingFrame frame) => Actor.Tell(frame, ActorRefs.NoSender);
 }
+
+/// <summary>A push or broadcast for a Phoenix subscriber whose connection is on another node (told to its socket actor).</summary>
+internal sealed record ChannelPush(string Topic, string? JoinRef, string Event, byte[] Payload);
+
+/// <summary>A channel subscription held by an object on another node than its Phoenix connection: pushes and broadcasts
+/// are told to the connection's socket actor, whose edge sends them after the join reply.</summary>
+internal sealed class ActorChannelTransport(IActorRef actor) : IChannelTransport
+{
+    public void Push(string? joinRef, string topic, string @event, ReadOnlyMemory<byte> payloadJson) =>
+        actor.Tell(new ChannelPush(topic, joinRef, @event, payloadJson.ToArray()), ActorRefs.NoSender);
+}

@@ -50,9 +50,27 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         }
     }
 
+    /// <summary>
+    /// The object's subscription of a Phoenix connection on another node, for one of its channel events: for a join a new
+    /// one (the join registers it when the object admits it); for a message the one registered here, or one registered
+    /// now (the object's shard moved here since the join); for a leave the registered one, if any.
+    /// </summary>
+    public ChannelSubscription AdoptChannel(DurableObjectId id, string topic, string? joinRef, Akka.Actor.IActorRef actor, ChannelEventKind kind)
+    {
+        if (kind != ChannelEventKind.Join && Find(id)?.FindChannel(actor, topic) is { } known) return known;
+        var channel = new ChannelSubscription(new ActorChannelTransport(actor), id, topic, joinRef, actor);
+        channel.Activate(); // the edge holds pushes until its join reply is out
+        if (kind != ChannelEventKind.Message) return channel;
+        while (!TryAddChannel(channel, int.MaxValue)) { }
+        return channel;
+    }
+
     /// <summary>Called for each handle whose connection is on another node (the engine watches its socket actor and
     /// removes the handle when it stops).</summary>
     public Action<HibernatableSocket, Akka.Actor.IActorRef>? RemoteHandleAdded { get; set; }
+
+    /// <summary>The same for channel subscriptions of Phoenix connections on other nodes.</summary>
+    public Action<ChannelSubscription, Akka.Actor.IActorRef>? RemoteChannelAdded { get; set; }
 
     /// <summary>Makes <paramref name="socket"/> a handle of a connection on another node: frames go to its socket actor,
     /// which is told the object's auto-response, and which is watched.</summary>
@@ -81,16 +99,19 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
     }
 
     /// <summary>Registers an admitted subscriber; false when the object is at its limit.</summary>
-    public bool TryAdd(ChannelSubscription channel)
+    public bool TryAdd(ChannelSubscription channel) => TryAddChannel(channel, Options.MaxSocketsPerObject);
+
+    private bool TryAddChannel(ChannelSubscription channel, int limit)
     {
         while (true)
         {
             var entry = _objects.GetOrAdd(channel.Target, static (key, self) => new ObjectSockets(self, key), this);
-            switch (entry.TryAdd(channel, Options.MaxSocketsPerObject))
+            switch (entry.TryAdd(channel, limit))
             {
                 case true:
                     channel.Owner = entry;
                     Interlocked.Increment(ref _open);
+                    if (channel.Actor is { } actor && channel.IsRemote) RemoteChannelAdded?.Invoke(channel, actor);
                     return true;
                 case false:
                     return false;

@@ -23,12 +23,14 @@ namespace Durable.Objects;
 ///                     then message: isText:bool (text:string | length:i32 bytes) | close: code:i32 reason:string
 ///                     wasClean:bool | error: type:string message:string
 /// "RD" DoneReply v1:  0x01 correlation:i64
+/// "C" ChannelEvent v1: 0x01 target replyTo:string correlation:i64 remaining kind:u8 event:string hasPayload:bool
+///                     [payload:string (JSON)] topic:string joinRef:string? actor:string
+/// "RC" ChannelEventReply v1: 0x01 correlation:i64 status:string? hasResponse:bool [length:i32 JSON bytes]
 /// socket = id:16 bytes actor:string tags:i32 then strings, hasAttachment:bool [length:i32 bytes]
 /// A fetch that is a WebSocket upgrade ends with: hasUpgrade:bool [actor:string socketId:16 bytes] (absent = false);
 /// its answer carries the outcome in the reserved headers of <see cref="UpgradeOutcome"/>.
 /// target = namespace:string id:32 bytes name:string? (a string? is a presence byte, then the string)
 /// </code>
-/// Channel events do not cross nodes yet: serializing one fails the event.
 /// </summary>
 internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedObjects objects) : SerializerWithStringManifest(system)
 {
@@ -36,7 +38,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
     private const byte V1 = 1;
 
     public static readonly Type[] Types =
-        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply), typeof(DoneReply)];
+        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply), typeof(DoneReply), typeof(ChannelEventReply)];
 
     public override int Identifier => Id;
 
@@ -47,9 +49,9 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         FetchEvent => "F",
         AlarmEvent => "A",
         SocketEvent => "S",
-        // Refused in ToBinary, with the event failed; a manifest is asked for first.
-        ChannelEvent => "X",
+        ChannelEvent => "C",
         DoneReply => "RD",
+        ChannelEventReply => "RC",
         FetchReply => "RF",
         AlarmReply => "RA",
         FailedReply => "RE",
@@ -77,7 +79,18 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
                     WriteSocketEvent(w, e, remote);
                     break;
                 case ChannelEvent e:
-                    throw Refuse(e, remote, "channel events cannot reach an object on another node yet");
+                    WriteChannelEvent(w, e, remote);
+                    break;
+                case ChannelEventReply r:
+                    w.Write(r.Correlation);
+                    WriteOptional(w, r.Status);
+                    w.Write(r.ResponseJson is not null);
+                    if (r.ResponseJson is not null)
+                    {
+                        w.Write(r.ResponseJson.Length);
+                        w.Write(r.ResponseJson);
+                    }
+                    break;
                 case DoneReply r:
                     w.Write(r.Correlation);
                     break;
@@ -122,7 +135,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         try
         {
-            if (manifest is not ("F" or "A" or "S" or "RF" or "RA" or "RD" or "RE"))
+            if (manifest is not ("F" or "A" or "S" or "C" or "RF" or "RA" or "RD" or "RC" or "RE"))
                 throw new InvalidDataException($"An object event payload has the unknown manifest '{manifest}'.");
             if (r.ReadByte() is var version && version != V1)
                 throw new InvalidDataException($"An object event '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
@@ -134,6 +147,8 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
                 "S" => ReadSocketEvent(r),
                 "RA" => new AlarmReply(r.ReadInt64(), r.ReadBoolean()),
                 "RD" => new DoneReply(r.ReadInt64()),
+                "C" => ReadChannelEvent(r),
+                "RC" => new ChannelEventReply(r.ReadInt64(), ReadOptional(r), r.ReadBoolean() ? ReadBody(r) : null),
                 _ => ReadFailedReply(r),
             };
         }
@@ -302,6 +317,42 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
             SocketEventKind.Error => SocketEvent.Failed(socket, arrivedAt, new RemoteFailureException(r.ReadString(), r.ReadString(), null)),
             _ => throw new InvalidDataException($"A socket event has the unknown kind {(int)kind}."),
         };
+        remote.Adopt(e, replyTo, correlation);
+        return e;
+    }
+
+    private static void WriteChannelEvent(BinaryWriter w, ChannelEvent e, RemoteEvents remote)
+    {
+        var channel = e.Channel;
+        if (channel.Actor is not { } actor)
+            throw Refuse(e, remote, "its Phoenix connection has no socket actor to reach it from another node");
+        WriteHead(w, e, remote);
+        w.Write((byte)e.Kind);
+        w.Write(e.Event);
+        var hasPayload = e.Payload.ValueKind != System.Text.Json.JsonValueKind.Undefined;
+        w.Write(hasPayload);
+        if (hasPayload) w.Write(e.Payload.GetRawText());
+        w.Write(channel.Topic);
+        WriteOptional(w, channel.JoinRef);
+        w.Write(Akka.Serialization.Serialization.SerializedActorPath(actor));
+    }
+
+    private ChannelEvent ReadChannelEvent(BinaryReader r)
+    {
+        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var kind = (ChannelEventKind)r.ReadByte();
+        if (kind is not (ChannelEventKind.Join or ChannelEventKind.Message or ChannelEventKind.Leave))
+            throw new InvalidDataException($"A channel event has the unknown kind {(int)kind}.");
+        var @event = r.ReadString();
+        var payload = r.ReadBoolean() ? System.Text.Json.JsonDocument.Parse(r.ReadString()).RootElement.Clone() : default;
+        var topic = r.ReadString();
+        var joinRef = ReadOptional(r);
+        var actor = Provider.ResolveActorRef(r.ReadString());
+        var remote = objects.Remote;
+        // A join registers its subscriber when the object admits it; a message from a subscriber this node has not seen
+        // (the object's shard moved here) registers it, so broadcasts reach it again.
+        var channel = remote.Runtime.Sockets.AdoptChannel(target, topic, joinRef, actor, kind);
+        var e = new ChannelEvent(channel, remote.ArrivalFor(remaining), kind, @event, payload);
         remote.Adopt(e, replyTo, correlation);
         return e;
     }

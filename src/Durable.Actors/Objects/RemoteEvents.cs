@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Durable.Internal;
@@ -98,6 +99,9 @@ internal sealed class RemoteEvents
             case (DoneReply, SocketEvent socket):
                 socket.TryAnswer();
                 break;
+            case (ChannelEventReply answer, ChannelEvent channel):
+                channel.TryAnswer(answer.ToReply());
+                break;
             case (AlarmReply answer, AlarmEvent alarm):
                 alarm.TryAnswer(answer.Ran);
                 break;
@@ -128,6 +132,7 @@ internal sealed class RemoteEvents
             FetchEvent fetch => AnswerFetchAsync(fetch, caller, correlation),
             AlarmEvent alarm => AnswerAlarmAsync(alarm, caller, correlation),
             SocketEvent socket => AnswerSocketAsync(socket, caller, correlation),
+            ChannelEvent channel => AnswerChannelAsync(channel, caller, correlation),
             _ => throw new ArgumentException($"{e.GetType().Name} does not travel between nodes.", nameof(e)),
         };
         Interlocked.Increment(ref _adopted);
@@ -177,6 +182,22 @@ internal sealed class RemoteEvents
         }
         // The client closed: the handle leaves this object once its close turn ran (the edge removes its own copy).
         if (e.Kind == SocketEventKind.Close && e.Socket.IsRemote) _runtime.Sockets.Remove(e.Socket);
+        caller.Tell(reply, ActorRefs.NoSender);
+    }
+
+    private async Task AnswerChannelAsync(ChannelEvent e, IActorRef caller, long correlation)
+    {
+        EventReply reply;
+        try
+        {
+            var answer = await e.Completion;
+            reply = new ChannelEventReply(correlation, answer?.Status,
+                answer?.Response is { } response ? JsonSerializer.SerializeToUtf8Bytes(response, _runtime.Options.Json) : null);
+        }
+        catch (Exception error)
+        {
+            reply = FailedReply.From(correlation, error);
+        }
         caller.Tell(reply, ActorRefs.NoSender);
     }
 
@@ -233,6 +254,14 @@ internal sealed record FetchReply(
         }
         return response;
     }
+}
+
+/// <summary>A channel event's reply: none (null status), or a status and the response as JSON (null: none).</summary>
+internal sealed record ChannelEventReply(long Correlation, string? Status, byte[]? ResponseJson) : EventReply(Correlation)
+{
+    public ChannelReply? ToReply() => Status is null
+        ? null
+        : new ChannelReply(Status, ResponseJson is null ? null : JsonDocument.Parse(ResponseJson).RootElement.Clone());
 }
 
 /// <summary>A socket event ran on its object.</summary>

@@ -35,6 +35,7 @@ internal sealed class SocketDirectory
         _system = system;
         _actor = system.ActorOf(Props.Create(() => new DirectoryActor(registry)), Name);
         registry.RemoteHandleAdded = (socket, actor) => _actor.Tell(new Watch(socket, actor));
+        registry.RemoteChannelAdded = (channel, actor) => _actor.Tell(new Watch(channel, actor));
     }
 
     /// <summary>The sockets the other Up members hold for <paramref name="target"/>; a member that does not answer within
@@ -61,11 +62,11 @@ internal sealed class SocketDirectory
         return ([.. answers.Where(a => a is not null).SelectMany(a => a!)], missing);
     }
 
-    private sealed record Watch(HibernatableSocket Socket, IActorRef Actor);
+    private sealed record Watch(object Handle, IActorRef Actor);
 
     private sealed class DirectoryActor(SocketRegistry registry) : UntypedActor
     {
-        private readonly Dictionary<IActorRef, List<HibernatableSocket>> _watched = [];
+        private readonly Dictionary<IActorRef, List<object>> _watched = [];
 
         protected override void OnReceive(object message)
         {
@@ -80,11 +81,15 @@ internal sealed class SocketDirectory
                         _watched[watch.Actor] = handles = [];
                         Context.Watch(watch.Actor);
                     }
-                    handles.Add(watch.Socket);
+                    handles.Add(watch.Handle);
                     break;
                 case Terminated terminated:
                     if (_watched.Remove(terminated.ActorRef, out var gone))
-                        foreach (var socket in gone) registry.Remove(socket);
+                        foreach (var handle in gone)
+                        {
+                            if (handle is HibernatableSocket socket) registry.Remove(socket);
+                            else registry.Remove((ChannelSubscription)handle);
+                        }
                     break;
                 default:
                     Unhandled(message);

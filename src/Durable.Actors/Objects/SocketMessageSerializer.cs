@@ -13,6 +13,7 @@ namespace Durable.Objects;
 ///                            close: code:i32 hasReason:bool [reason:string]
 /// "T" SocketAttachment v1:   0x01 hasAttachment:bool [length:i32 bytes]
 /// "R" SocketAutoResponse v1: 0x01 isSet:bool [request:string response:string]
+/// "P" ChannelPush v1:        0x01 topic:string hasJoinRef:bool [joinRef:string] event:string length:i32 payload JSON
 /// "Q" SocketsOf v1:          0x01 namespace:string id:32 bytes hasName:bool [name:string]
 /// "H" SocketsHere v1:        0x01 count:i32 then socketId:16 bytes actor:string tags:i32 then strings
 ///                            hasAttachment:bool [length:i32 bytes]
@@ -23,7 +24,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
     public const int Id = 7104;
     private const byte V1 = 1;
 
-    public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse), typeof(SocketsOf), typeof(SocketsHere)];
+    public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse), typeof(SocketsOf), typeof(SocketsHere), typeof(ChannelPush)];
 
     public override int Identifier => Id;
 
@@ -33,6 +34,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         SocketAttachment => "T",
         SocketAutoResponse => "R",
         SocketsOf => "Q",
+        ChannelPush => "P",
         SocketsHere => "H",
         _ => throw new ArgumentException($"SocketMessageSerializer cannot serialize {o.GetType()}.", nameof(o)),
     };
@@ -68,6 +70,13 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
                         w.Write(pair.Response!);
                     }
                     break;
+                case ChannelPush push:
+                    w.Write(push.Topic);
+                    w.Write(push.JoinRef is not null);
+                    if (push.JoinRef is not null) w.Write(push.JoinRef);
+                    w.Write(push.Event);
+                    WriteBytes(w, push.Payload);
+                    break;
                 case SocketsOf query:
                     w.Write(query.Target.Namespace);
                     w.Write(query.Target.Bytes);
@@ -98,7 +107,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         try
         {
-            if (manifest is not ("O" or "T" or "R" or "Q" or "H"))
+            if (manifest is not ("O" or "T" or "R" or "Q" or "H" or "P"))
                 throw new InvalidDataException($"A socket message payload has the unknown manifest '{manifest}'.");
             if (r.ReadByte() is var version && version != V1)
                 throw new InvalidDataException($"A socket message '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
@@ -107,6 +116,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
                 "O" => ReadFrame(r),
                 "T" => new SocketAttachment(r.ReadBoolean() ? ReadBytes(r) : null),
                 "Q" => new SocketsOf(ReadTarget(r)),
+                "P" => new ChannelPush(r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadString(), ReadBytes(r)),
                 "H" => ReadHere(r),
                 _ => r.ReadBoolean() ? new SocketAutoResponse(r.ReadString(), r.ReadString()) : new SocketAutoResponse(null, null),
             };

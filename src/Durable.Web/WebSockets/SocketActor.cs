@@ -52,6 +52,9 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
                 // The object (on another node) set the attachment: the edge keeps it for the socket's next owner.
                 connection.Update(attachment);
                 break;
+            case ChannelPush push:
+                connection.ChannelPushed?.Invoke(push);
+                break;
             case SocketAutoResponse pair:
                 connection.Update(pair);
                 break;

@@ -75,6 +75,9 @@ internal sealed class SocketActorConnection : IClientConnection
         }
     }
 
+    /// <summary>Phoenix: where pushes and broadcasts from objects on other nodes go (the connection's subscriptions).</summary>
+    public Action<ChannelPush>? ChannelPushed { get; set; }
+
     /// <summary>The object on another node set the socket's attachment.</summary>
     public void Update(SocketAttachment attachment)
     {
