@@ -176,6 +176,45 @@ public sealed class SocketClusterTests : IAsyncLifetime
         Assert.False(edge.IsActive("probe", name));
     }
 
+    [Fact]
+    public async Task A_phoenix_subscriber_on_another_node_gets_every_broadcast_and_its_push_after_the_join_reply()
+    {
+        var (edge, owner, name) = await ObjectOnOtherNodeAsync("probe", "phx");
+        var topic = $"probe:{name}";
+        using var far = await PhoenixClient.ConnectAsync(edge);
+        using var near = await PhoenixClient.ConnectAsync(owner);
+        // The object pushes "welcome" inside its join callback, on the other node: the client sees the reply first.
+        await far.SendJoinAsync(topic, "1");
+        var reply = await far.ReceiveAsync("join reply");
+        Assert.Equal("phx_reply", reply[3].GetString());
+        Assert.Equal("ok", reply[4].GetProperty("status").GetString());
+        var welcome = await far.ReceiveAsync("welcome push");
+        Assert.Equal($$"""["1",null,"{{topic}}","welcome",{"topic":"{{topic}}"}]""", welcome.GetRawText());
+        await near.JoinAsync(topic, "1");
+
+        for (var i = 0; i < 5; i++)
+        {
+            using (var sent = await edge.Client.PostAsync($"/ns/probe/name/{name}/broadcast?n{i}", null))
+                Assert.Equal(HttpStatusCode.NoContent, sent.StatusCode);
+            foreach (var client in new[] { far, near })
+                Assert.Equal($$"""[null,null,"{{topic}}","news",{"text":"n{{i}}"}]""", (await client.EventAsync(topic, "news")).GetRawText());
+        }
+        // An event from the far subscriber runs on the other node; its broadcast reaches both.
+        var shout = await far.SendAsync("1", topic, "shout", new { x = 1 });
+        var farFrames = new List<string>();
+        for (var i = 0; i < 2; i++) farFrames.Add((await far.ReceiveAsync("shout reply and broadcast")).GetRawText());
+        // The broadcast leaves when the callback ran, the reply when it returned: either may arrive first.
+        Assert.Contains($"[\"1\",\"{shout}\",\"{topic}\",\"phx_reply\",{{\"status\":\"ok\",\"response\":{{}}}}]", farFrames);
+        Assert.Contains($"[null,null,\"{topic}\",\"shout\",{{\"x\":1}}]", farFrames);
+        Assert.Equal($"[null,null,\"{topic}\",\"shout\",{{\"x\":1}}]", (await near.EventAsync(topic, "shout")).GetRawText());
+
+        // Hibernated on its node: the subscriber is still there for the next broadcast.
+        await owner.WaitPassivatedAsync("probe", name);
+        using (var sent = await edge.Client.PostAsync($"/ns/probe/name/{name}/broadcast?later", null))
+            Assert.Equal(HttpStatusCode.NoContent, sent.StatusCode);
+        Assert.Equal($$"""[null,null,"{{topic}}","news",{"text":"later"}]""", (await far.EventAsync(topic, "news")).GetRawText());
+    }
+
     /// <summary>A fresh object name whose object lives on one node (owner) and is not on the other (edge).</summary>
     private async Task<(SocketHost Edge, SocketHost Owner, string Name)> ObjectOnOtherNodeAsync(string ns, string prefix)
     {
