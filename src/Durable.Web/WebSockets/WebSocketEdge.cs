@@ -28,7 +28,10 @@ namespace Durable.Web.WebSockets;
 /// is sent to it is closed with 1008 and counted. On the Akka engine each socket's sending half is a
 /// <see cref="SocketActor"/> whose ref the object's <see cref="HibernatableSocket"/> holds; its messages are read here and
 /// submitted to the object's region, each once the previous one's turn is durable.</item>
-/// <item>Cluster: an upgrade for an object another node owns is relayed to that node by <see cref="WebSocketProxy"/>; an
+/// <item>Akka cluster: the socket actor is made before the upgrade is sent, so the object may accept it on any node; the
+/// edge keeps its own copy of the socket (id, tags, attachment, the object's auto-response) in this node's registry, and
+/// its events carry that copy to whichever node has the object (Objects/ObjectEventSerializer, Objects/SocketDirectory).</item>
+/// <item>Classic cluster: an upgrade for an object another node owns is relayed to that node by <see cref="WebSocketProxy"/>; an
 /// upgrade forwarded here by another node runs here or is refused (503 shard moved), never relayed again. A socket whose
 /// object's shard leaves this node is closed with 1012, and so is one whose next event finds the shard gone.</item>
 /// </list>
