@@ -64,9 +64,14 @@ public sealed class DurableObjectState
             if (tag.Length > 256) throw new ArgumentException($"A socket tag has at most 256 characters; '{tag[..16]}…' has {tag.Length}.", nameof(tags));
         }
         var sockets = _activation.Sockets;
-        if (sockets.TryAdd(Id, tagArray) is { } socket)
+        if (sockets.TryAdd(Id, tagArray, upgrade.SocketId) is { } socket)
         {
             _activation.Metrics.SocketAccepted();
+            if (upgrade is { IsRemote: true, Actor: { } actor })
+            {
+                // The connection is on another node's edge: this handle sends to its socket actor.
+                sockets.AttachRemote(socket, actor);
+            }
             upgrade.Accept(socket, sockets);
         }
         else

@@ -53,15 +53,16 @@ internal abstract class TestNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// A node journaling to a fresh SQLite file, or, given <paramref name="faults"/>, to Akka.Persistence.TestKit's
-    /// journal with those faults in it.
+    /// A node journaling to a fresh SQLite file; given <paramref name="faults"/>, to Akka.Persistence.TestKit's journal
+    /// with those faults in it; given <paramref name="engine"/>, as that sets it up (a cluster node's journal and seeds).
     /// </summary>
     protected static async Task<(WebApplication App, Uri Address, string? Directory)> StartAppAsync(
         Action<DurableObjectsOptions> objects,
         Action<IServiceCollection>? services = null,
         JournalFaults? faults = null,
         Action<WebApplication>? map = null,
-        Action<DurableObjectsBuilder>? durable = null)
+        Action<DurableObjectsBuilder>? durable = null,
+        Action<DurableObjectsBuilder>? engine = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -75,6 +76,7 @@ internal abstract class TestNode : IAsyncDisposable
         });
         string? directory = null;
         if (faults is not null) objectsBuilder.UseAkkaObjects(AkkaSpecEngine.FaultyJournal());
+        else if (engine is not null) engine(objectsBuilder);
         else
         {
             directory = Path.Combine(Path.GetTempPath(), "durable-web-" + Guid.NewGuid().ToString("N"));

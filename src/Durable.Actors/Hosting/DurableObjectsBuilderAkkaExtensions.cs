@@ -51,6 +51,7 @@ public static class DurableObjectsBuilderAkkaExtensions
                 .WithCustomSerializer("durable", [typeof(BatchCommitted), typeof(ObjectSnapshot)], system => new DurableSerializer(system))
                 .WithCustomSerializer("durable-alarm-book", AlarmBookSerializer.Types, system => new AlarmBookSerializer(system))
                 .WithCustomSerializer("durable-object-event", ObjectEventSerializer.Types, system => new ObjectEventSerializer(system, sp.GetRequiredService<ShardedObjects>()))
+                .WithCustomSerializer("durable-socket", SocketMessageSerializer.Types, system => new SocketMessageSerializer(system))
                 .AddHocon("""
                     akka.cluster.sharding.state-store-mode = ddata
                     akka.cluster.sharding.remember-entities = off

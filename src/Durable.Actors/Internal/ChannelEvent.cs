@@ -27,6 +27,15 @@ internal sealed class ChannelEvent : ObjectEvent
 
     public ChannelSubscription Channel { get; }
 
+    public ChannelEventKind Kind => _kind;
+
+    public string Event => _event;
+
+    public JsonElement Payload => _payload;
+
+    /// <summary>The owner on another node ran the event: its reply (null: none).</summary>
+    public bool TryAnswer(ChannelReply? reply) => _completion.TrySetResult(reply);
+
     /// <summary>The reply for the client (null: none); faults when the callback threw or the object reset.</summary>
     public Task<ChannelReply?> Completion => _completion.Task;
 

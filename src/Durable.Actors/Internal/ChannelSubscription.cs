@@ -7,7 +7,8 @@ namespace Durable.Internal;
 /// the object admits the join, so broadcasts reach it across hibernation. Pushes wait behind the turn's writes, and
 /// before the edge has sent the join reply they wait in a buffer, so the client sees its reply first.
 /// </summary>
-internal sealed class ChannelSubscription(IChannelTransport transport, DurableObjectId target, string topic, string? joinRef) : DurableChannel
+internal sealed class ChannelSubscription(
+    IChannelTransport transport, DurableObjectId target, string topic, string? joinRef, Akka.Actor.IActorRef? actor = null) : DurableChannel
 {
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
     private readonly Lock _sync = new();
@@ -18,6 +19,15 @@ internal sealed class ChannelSubscription(IChannelTransport transport, DurableOb
     public override string Topic { get; } = topic;
 
     public string? JoinRef { get; } = joinRef;
+
+    /// <summary>The Phoenix connection's socket actor (Akka engine): the subscriber's address from any node.</summary>
+    public Akka.Actor.IActorRef? Actor { get; } = actor;
+
+    /// <summary>True for a handle of a Phoenix connection on another node.</summary>
+    public bool IsRemote => transport is ActorChannelTransport;
+
+    /// <summary>A push or broadcast the object sent from another node: after the join reply, like a local one.</summary>
+    public void Forward(string? pushJoinRef, string @event, ReadOnlyMemory<byte> payload) => Transmit(@event, payload, broadcast: pushJoinRef is null);
 
     /// <summary>The object's registry entry once the join was admitted.</summary>
     public ObjectSockets? Owner { get; set; }

@@ -21,13 +21,28 @@ internal sealed class HibernatableSocket : DurableWebSocket
     private long _autoResponseAt;
     private int _state;
 
-    public HibernatableSocket(ObjectSockets owner, string[] tags)
+    public HibernatableSocket(ObjectSockets owner, string[] tags, Guid id = default, byte[]? attachment = null)
     {
         Owner = owner;
         _tags = tags;
+        Id = id == Guid.Empty ? Guid.NewGuid() : id;
+        _attachment = attachment;
     }
 
     public ObjectSockets Owner { get; }
+
+    /// <summary>The socket's id across nodes: the edge's connection and every object-side handle of it share it.</summary>
+    public Guid Id { get; }
+
+    /// <summary>True for a handle whose connection is on another node (frames are told to its socket actor).</summary>
+    public bool IsRemote => Volatile.Read(ref _transport) is ActorSocketTransport;
+
+    /// <summary>The serialized attachment (JSON), or null; the edge's copy is updated by its socket actor.</summary>
+    public byte[]? AttachmentBytes
+    {
+        get => Volatile.Read(ref _attachment);
+        set => Volatile.Write(ref _attachment, value);
+    }
 
     public override IReadOnlyList<string> Tags => _tags;
 
@@ -68,6 +83,8 @@ internal sealed class HibernatableSocket : DurableWebSocket
                 $"The attachment of a socket of object {Owner.Id} is {bytes.Length} bytes serialized; the limit is {limit} (Durable:WebSockets:MaxAttachmentSize).",
                 nameof(value));
         Volatile.Write(ref _attachment, bytes);
+        // The connection's node keeps the attachment too, so a later owner elsewhere gets it with the socket.
+        if (Volatile.Read(ref _transport) is ActorSocketTransport remote) remote.Actor.Tell(new SocketAttachment(bytes), ActorRefs.NoSender);
     }
 
     public override T? DeserializeAttachment<T>() where T : default =>

@@ -33,6 +33,7 @@ internal static class LogEventIds
     public const int SocketOverloaded = 1405;
     public const int SocketMoved = 1406;
     public const int SocketsGoingAway = 1407;
+    public const int SocketsGathered = 1408;
     public const int PhoenixMalformedFrame = 1410;
     public const int PhoenixHeartbeatTimeout = 1411;
     public const int PhoenixChannelFailed = 1412;

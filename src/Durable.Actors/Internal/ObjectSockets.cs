@@ -67,20 +67,50 @@ internal sealed class ObjectSockets(SocketRegistry registry, DurableObjectId id)
         }
     }
 
+    /// <summary>The socket with <paramref name="socketId"/>, if this object holds it.</summary>
+    public HibernatableSocket? Find(Guid socketId)
+    {
+        lock (_sync)
+        {
+            foreach (var socket in _sockets)
+                if (socket.Id == socketId) return socket;
+            return null;
+        }
+    }
+
+    /// <summary>The subscription of <paramref name="actor"/>'s connection to <paramref name="topic"/>, if registered here.</summary>
+    public ChannelSubscription? FindChannel(Akka.Actor.IActorRef actor, string topic)
+    {
+        lock (_sync)
+        {
+            foreach (var channel in _channels)
+                if (channel.Topic == topic && actor.Equals(channel.Actor)) return channel;
+            return null;
+        }
+    }
+
     public ChannelSubscription[] Channels()
     {
         lock (_sync) return _channels.ToArray();
     }
 
     /// <summary>Sets or (with null) clears the object-wide request → response pair; null when this entry was retired.</summary>
-    public bool? SetAutoResponse(AutoResponse? pair)
+    public bool? SetAutoResponse(AutoResponse? pair, bool told = true)
     {
+        HibernatableSocket[] remote;
         lock (_sync)
         {
             if (_retired) return null;
             Volatile.Write(ref _autoResponse, pair);
-            return true;
+            remote = _sockets.Where(s => s.IsRemote).ToArray();
         }
+        // Pings on sockets whose connection is on another node are answered by that node's edge.
+        if (remote.Length > 0 && told)
+        {
+            var message = SocketAutoResponse.Of(pair);
+            foreach (var socket in remote) socket.Actor?.Tell(message, Akka.Actor.ActorRefs.NoSender);
+        }
+        return true;
     }
 
     /// <summary>Sends one serialized event to every subscriber; in a turn, once its writes are durable.</summary>

@@ -44,6 +44,21 @@ internal sealed class SocketEvent : ObjectEvent
 
     public HibernatableSocket Socket { get; }
 
+    public SocketEventKind Kind => _kind;
+
+    public WebSocketMessage Payload => _message;
+
+    public int Code => _code;
+
+    public string Reason => _reason;
+
+    public bool WasClean => _wasClean;
+
+    public Exception? Failure => _failure;
+
+    /// <summary>The owner on another node ran the event (its answer came back).</summary>
+    public bool TryAnswer() => _completion.TrySetResult();
+
     /// <summary>Completes when the handler ran and what it wrote is durable; faults when it threw or the object reset.</summary>
     public Task Completion => _completion.Task;
 

@@ -30,13 +30,64 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
     public ObjectSockets? Find(DurableObjectId id) => _objects.GetValueOrDefault(id);
 
     /// <summary>Registers a socket for <paramref name="id"/>; null when the object is at its limit.</summary>
-    public HibernatableSocket? TryAdd(DurableObjectId id, string[] tags)
+    public HibernatableSocket? TryAdd(DurableObjectId id, string[] tags, Guid socketId = default) =>
+        TryAdd(id, tags, socketId, null, Options.MaxSocketsPerObject);
+
+    /// <summary>
+    /// The object's handle of a socket that already exists (its connection's node admitted it): the one registered here
+    /// under <paramref name="socketId"/>, or a new one with the descriptor's tags and attachment, sending to
+    /// <paramref name="actor"/> (null: the connection is on this node and attaches itself).
+    /// </summary>
+    public HibernatableSocket Adopt(DurableObjectId id, Guid socketId, string[] tags, byte[]? attachment, Akka.Actor.IActorRef? actor)
+    {
+        while (true)
+        {
+            if (Find(id)?.Find(socketId) is { } known) return known;
+            var socket = TryAdd(id, tags, socketId, attachment, int.MaxValue);
+            if (socket is null) continue;
+            if (actor is not null) AttachRemote(socket, actor);
+            return socket;
+        }
+    }
+
+    /// <summary>
+    /// The object's subscription of a Phoenix connection on another node, for one of its channel events: for a join a new
+    /// one (the join registers it when the object admits it); for a message the one registered here, or one registered
+    /// now (the object's shard moved here since the join); for a leave the registered one, if any.
+    /// </summary>
+    public ChannelSubscription AdoptChannel(DurableObjectId id, string topic, string? joinRef, Akka.Actor.IActorRef actor, ChannelEventKind kind)
+    {
+        if (kind != ChannelEventKind.Join && Find(id)?.FindChannel(actor, topic) is { } known) return known;
+        var channel = new ChannelSubscription(new ActorChannelTransport(actor), id, topic, joinRef, actor);
+        channel.Activate(); // the edge holds pushes until its join reply is out
+        if (kind != ChannelEventKind.Message) return channel;
+        while (!TryAddChannel(channel, int.MaxValue)) { }
+        return channel;
+    }
+
+    /// <summary>Called for each handle whose connection is on another node (the engine watches its socket actor and
+    /// removes the handle when it stops).</summary>
+    public Action<HibernatableSocket, Akka.Actor.IActorRef>? RemoteHandleAdded { get; set; }
+
+    /// <summary>The same for channel subscriptions of Phoenix connections on other nodes.</summary>
+    public Action<ChannelSubscription, Akka.Actor.IActorRef>? RemoteChannelAdded { get; set; }
+
+    /// <summary>Makes <paramref name="socket"/> a handle of a connection on another node: frames go to its socket actor,
+    /// which is told the object's auto-response, and which is watched.</summary>
+    public void AttachRemote(HibernatableSocket socket, Akka.Actor.IActorRef actor)
+    {
+        socket.Attach(new ActorSocketTransport(actor), actor);
+        if (socket.Owner.AutoResponse is { } pair) actor.Tell(SocketAutoResponse.Of(pair), Akka.Actor.ActorRefs.NoSender);
+        RemoteHandleAdded?.Invoke(socket, actor);
+    }
+
+    private HibernatableSocket? TryAdd(DurableObjectId id, string[] tags, Guid socketId, byte[]? attachment, int limit)
     {
         while (true)
         {
             var entry = _objects.GetOrAdd(id, static (key, self) => new ObjectSockets(self, key), this);
-            var socket = new HibernatableSocket(entry, tags);
-            switch (entry.TryAdd(socket, Options.MaxSocketsPerObject))
+            var socket = new HibernatableSocket(entry, tags, socketId, attachment);
+            switch (entry.TryAdd(socket, limit))
             {
                 case true:
                     Interlocked.Increment(ref _open);
@@ -48,16 +99,19 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
     }
 
     /// <summary>Registers an admitted subscriber; false when the object is at its limit.</summary>
-    public bool TryAdd(ChannelSubscription channel)
+    public bool TryAdd(ChannelSubscription channel) => TryAddChannel(channel, Options.MaxSocketsPerObject);
+
+    private bool TryAddChannel(ChannelSubscription channel, int limit)
     {
         while (true)
         {
             var entry = _objects.GetOrAdd(channel.Target, static (key, self) => new ObjectSockets(self, key), this);
-            switch (entry.TryAdd(channel, Options.MaxSocketsPerObject))
+            switch (entry.TryAdd(channel, limit))
             {
                 case true:
                     channel.Owner = entry;
                     Interlocked.Increment(ref _open);
+                    if (channel.Actor is { } actor && channel.IsRemote) RemoteChannelAdded?.Invoke(channel, actor);
                     return true;
                 case false:
                     return false;
@@ -76,12 +130,14 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         if (channel.Owner?.Remove(channel) == true) Interlocked.Decrement(ref _open);
     }
 
-    public void SetAutoResponse(DurableObjectId id, AutoResponse? pair)
+    /// <summary>Sets an object's auto-response pair; <paramref name="told"/> false when it came from the object's node
+    /// (this node's copy for its own connections, not to be told on).</summary>
+    public void SetAutoResponse(DurableObjectId id, AutoResponse? pair, bool told = true)
     {
         while (true)
         {
             var entry = pair is null ? Find(id) : _objects.GetOrAdd(id, static (key, self) => new ObjectSockets(self, key), this);
-            if (entry is null || entry.SetAutoResponse(pair) is not null) return;
+            if (entry is null || entry.SetAutoResponse(pair, told) is not null) return;
         }
     }
 

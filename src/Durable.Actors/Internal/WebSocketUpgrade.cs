@@ -14,13 +14,35 @@ internal sealed class WebSocketUpgrade
     private HibernatableSocket? _socket;
     private int _abandoned;
 
+    /// <summary>An upgrade at this node's edge; <paramref name="actor"/> is the connection's socket actor (Akka engine), made
+    /// before the upgrade is sent so the object may be on any node.</summary>
+    public WebSocketUpgrade(Akka.Actor.IActorRef? actor = null, Guid socketId = default, bool isRemote = false)
+    {
+        Actor = actor;
+        SocketId = socketId == Guid.Empty ? Guid.NewGuid() : socketId;
+        IsRemote = isRemote;
+    }
+
+    /// <summary>The socket actor that will own the connection, or null (classic engine).</summary>
+    public Akka.Actor.IActorRef? Actor { get; }
+
+    /// <summary>The id the socket will have with its object and at the edge.</summary>
+    public Guid SocketId { get; }
+
+    /// <summary>True on the object's node when the upgrade came from another node's edge: the socket is a handle
+    /// sending to <see cref="Actor"/>.</summary>
+    public bool IsRemote { get; }
+
+    /// <summary>At the edge: the object on another node accepted the socket with these tags.</summary>
+    public string[]? AcceptedRemotely { get; set; }
+
     /// <summary>The accepted socket, registered with its object.</summary>
     public HibernatableSocket? Socket => Volatile.Read(ref _socket);
 
     /// <summary>Why the socket is to be closed right after the handshake (the object is at its socket limit).</summary>
     public string? Rejection { get; set; }
 
-    public bool IsAccepted => Socket is not null || Rejection is not null;
+    public bool IsAccepted => Socket is not null || Rejection is not null || AcceptedRemotely is not null;
 
     public static WebSocketUpgrade? Of(HttpRequestMessage request) =>
         request.Options.TryGetValue(Key, out var upgrade) ? upgrade : null;

@@ -102,6 +102,7 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
                 return true;
             case RecoveryCompleted:
                 InTurn(Activate);
+                GatherSockets();
                 return true;
             default:
                 return false;
@@ -130,6 +131,12 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
                 return true;
             case ObjectProtocol.Stop:
                 _stopRequested = true;
+                StopIfIdle();
+                return true;
+            case ObjectProtocol.SocketsGathered gathered:
+                foreach (var d in gathered.Sockets) _runtime.Sockets.Adopt(Id, d.SocketId, d.Tags, d.Attachment, d.Actor);
+                if (gathered.Missing.Length > 0) ObjectLog.SocketsIncomplete(_runtime.Logger, Id, gathered.Sockets.Length, string.Join(", ", gathered.Missing));
+                UnlockInput();
                 StopIfIdle();
                 return true;
             case ObjectProtocol.AlarmBookNoted noted:
@@ -305,6 +312,24 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
         if (_gate is { IsIdle: false }) return;
         Context.Stop(Self);
     }
+
+    /// <summary>
+    /// In a cluster of more than one node, the object's sockets may have connections on other nodes that this node never
+    /// saw (its shard moved here, or it hibernated here before they connected elsewhere): the input gate stays shut until
+    /// every other Up member's socket directory answered (at most <see cref="SocketGatherBound"/>), so its first event
+    /// sees them all in <c>GetWebSockets</c>. A single node has nothing to ask: its registry is the edge's.
+    /// </summary>
+    private void GatherSockets()
+    {
+        if (_runtime.Objects is not { HasPeers: true } objects) return;
+        LockInput();
+        objects.Directory.GatherAsync(Id, SocketGatherBound)
+            .PipeTo(_self, success: found => new ObjectProtocol.SocketsGathered(found.Sockets, found.Missing),
+                failure: error => new ObjectProtocol.SocketsGathered([], [error.Message]));
+    }
+
+    /// <summary>How long a starting object waits for the other nodes' socket directories.</summary>
+    internal static readonly TimeSpan SocketGatherBound = TimeSpan.FromSeconds(2);
 
     private void LockInput() => _inputLocks++;
 

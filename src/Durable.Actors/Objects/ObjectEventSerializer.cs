@@ -19,9 +19,18 @@ namespace Durable.Objects;
 ///                     [contentHeaders bodyLength:i32 body]
 /// "RA" AlarmReply v1: 0x01 correlation:i64 ran:bool
 /// "RE" FailedReply v1: 0x01 correlation:i64 code:string retryable:bool causes:i32 then type:string message:string
+/// "S" SocketEvent v1: 0x01 target replyTo:string correlation:i64 remaining kind:u8 socket
+///                     then message: isText:bool (text:string | length:i32 bytes) | close: code:i32 reason:string
+///                     wasClean:bool | error: type:string message:string
+/// "RD" DoneReply v1:  0x01 correlation:i64
+/// "C" ChannelEvent v1: 0x01 target replyTo:string correlation:i64 remaining kind:u8 event:string hasPayload:bool
+///                     [payload:string (JSON)] topic:string joinRef:string? actor:string
+/// "RC" ChannelEventReply v1: 0x01 correlation:i64 status:string? hasResponse:bool [length:i32 JSON bytes]
+/// socket = id:16 bytes actor:string tags:i32 then strings, hasAttachment:bool [length:i32 bytes]
+/// A fetch that is a WebSocket upgrade ends with: hasUpgrade:bool [actor:string socketId:16 bytes] (absent = false);
+/// its answer carries the outcome in the reserved headers of <see cref="UpgradeOutcome"/>.
 /// target = namespace:string id:32 bytes name:string? (a string? is a presence byte, then the string)
 /// </code>
-/// Socket and channel events do not cross nodes (their sockets are this node's): serializing one fails the event.
 /// </summary>
 internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedObjects objects) : SerializerWithStringManifest(system)
 {
@@ -29,16 +38,20 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
     private const byte V1 = 1;
 
     public static readonly Type[] Types =
-        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply)];
+        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply), typeof(DoneReply), typeof(ChannelEventReply)];
 
     public override int Identifier => Id;
+
+    private IActorRefProvider Provider => ((ExtendedActorSystem)objects.System).Provider;
 
     public override string Manifest(object o) => o switch
     {
         FetchEvent => "F",
         AlarmEvent => "A",
-        // Refused in ToBinary, with the event failed; a manifest is asked for first.
-        SocketEvent or ChannelEvent => "X",
+        SocketEvent => "S",
+        ChannelEvent => "C",
+        DoneReply => "RD",
+        ChannelEventReply => "RC",
         FetchReply => "RF",
         AlarmReply => "RA",
         FailedReply => "RE",
@@ -62,8 +75,25 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
                     w.Write(e.Due.UtcTicks);
                     w.Write(e.RetryCount);
                     break;
-                case SocketEvent or ChannelEvent:
-                    throw Refuse((ObjectEvent)obj, remote, "socket and channel events cannot reach an object on another node yet");
+                case SocketEvent e:
+                    WriteSocketEvent(w, e, remote);
+                    break;
+                case ChannelEvent e:
+                    WriteChannelEvent(w, e, remote);
+                    break;
+                case ChannelEventReply r:
+                    w.Write(r.Correlation);
+                    WriteOptional(w, r.Status);
+                    w.Write(r.ResponseJson is not null);
+                    if (r.ResponseJson is not null)
+                    {
+                        w.Write(r.ResponseJson.Length);
+                        w.Write(r.ResponseJson);
+                    }
+                    break;
+                case DoneReply r:
+                    w.Write(r.Correlation);
+                    break;
                 case FetchReply r:
                     w.Write(r.Correlation);
                     w.Write(r.Status);
@@ -105,7 +135,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         try
         {
-            if (manifest is not ("F" or "A" or "RF" or "RA" or "RE"))
+            if (manifest is not ("F" or "A" or "S" or "C" or "RF" or "RA" or "RD" or "RC" or "RE"))
                 throw new InvalidDataException($"An object event payload has the unknown manifest '{manifest}'.");
             if (r.ReadByte() is var version && version != V1)
                 throw new InvalidDataException($"An object event '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
@@ -114,7 +144,11 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
                 "F" => ReadFetch(r),
                 "A" => ReadAlarm(r),
                 "RF" => ReadFetchReply(r),
+                "S" => ReadSocketEvent(r),
                 "RA" => new AlarmReply(r.ReadInt64(), r.ReadBoolean()),
+                "RD" => new DoneReply(r.ReadInt64()),
+                "C" => ReadChannelEvent(r),
+                "RC" => new ChannelEventReply(r.ReadInt64(), ReadOptional(r), r.ReadBoolean() ? ReadBody(r) : null),
                 _ => ReadFailedReply(r),
             };
         }
@@ -149,8 +183,9 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
     private static void WriteFetch(BinaryWriter w, MemoryStream stream, FetchEvent e, RemoteEvents remote)
     {
         var request = e.Request;
-        if (WebSocketUpgrade.Of(request) is not null)
-            throw Refuse(e, remote, "a WebSocket upgrade cannot reach an object on another node yet");
+        var upgrade = WebSocketUpgrade.Of(request);
+        if (upgrade is { Actor: null })
+            throw Refuse(e, remote, "this WebSocket upgrade has no socket actor to reach it from another node");
         var content = request.Content;
         // Whole before it is written: the edge buffers bodies while the cluster has other nodes; in-memory contents
         // complete at once. Buffered content is copied, not consumed, so a resend writes the same bytes.
@@ -163,7 +198,15 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         w.Write(request.Version.ToString());
         WriteHeaders(w, RemoteHeader.Of(request.Headers));
         w.Write(content is not null);
-        if (content is null) return;
+        if (content is not null) WriteContent(w, stream, content);
+        w.Write(upgrade is not null);
+        if (upgrade is null) return;
+        w.Write(Akka.Serialization.Serialization.SerializedActorPath(upgrade.Actor));
+        w.Write(upgrade.SocketId.ToByteArray());
+    }
+
+    private static void WriteContent(BinaryWriter w, MemoryStream stream, HttpContent content)
+    {
         WriteHeaders(w, RemoteHeader.Of(content.Headers));
         w.Flush();
         var lengthAt = stream.Position;
@@ -190,6 +233,11 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
             request.Content = new ByteArrayContent(ReadBody(r));
             RemoteHeader.CopyTo(contentHeaders, request.Content.Headers);
         }
+        if (r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean())
+        {
+            var actor = Provider.ResolveActorRef(r.ReadString());
+            request.Options.Set(WebSocketUpgrade.Key, new WebSocketUpgrade(actor, ReadGuid(r), isRemote: true));
+        }
         var remote = objects.Remote;
         var e = new FetchEvent(target, remote.ArrivalFor(remaining), request);
         remote.Adopt(e, replyTo, correlation);
@@ -205,6 +253,120 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         var e = new AlarmEvent(target, remote.ArrivalFor(remaining), due, retryCount);
         remote.Adopt(e, replyTo, correlation);
         return e;
+    }
+
+    private static void WriteSocketEvent(BinaryWriter w, SocketEvent e, RemoteEvents remote)
+    {
+        var socket = e.Socket;
+        if (socket.Actor is not { } actor)
+            throw Refuse(e, remote, "its socket has no socket actor to reach it from another node");
+        WriteHead(w, e, remote);
+        w.Write((byte)e.Kind);
+        w.Write(socket.Id.ToByteArray());
+        w.Write(Akka.Serialization.Serialization.SerializedActorPath(actor));
+        w.Write(socket.Tags.Count);
+        foreach (var tag in socket.Tags) w.Write(tag);
+        var attachment = socket.AttachmentBytes;
+        w.Write(attachment is not null);
+        if (attachment is not null)
+        {
+            w.Write(attachment.Length);
+            w.Write(attachment);
+        }
+        switch (e.Kind)
+        {
+            case SocketEventKind.Message when e.Payload.IsText:
+                w.Write(true);
+                w.Write(e.Payload.Text);
+                break;
+            case SocketEventKind.Message:
+                w.Write(false);
+                w.Write(e.Payload.Binary.Length);
+                w.Write(e.Payload.Binary.Span);
+                break;
+            case SocketEventKind.Close:
+                w.Write(e.Code);
+                w.Write(e.Reason);
+                w.Write(e.WasClean);
+                break;
+            default:
+                w.Write(e.Failure?.GetType().FullName ?? "");
+                w.Write(e.Failure?.Message ?? "");
+                break;
+        }
+    }
+
+    private SocketEvent ReadSocketEvent(BinaryReader r)
+    {
+        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var kind = (SocketEventKind)r.ReadByte();
+        var socketId = ReadGuid(r);
+        var actor = Provider.ResolveActorRef(r.ReadString());
+        var tags = new string[ReadCount(r)];
+        for (var i = 0; i < tags.Length; i++) tags[i] = r.ReadString();
+        var attachment = r.ReadBoolean() ? ReadBody(r) : null;
+        var remote = objects.Remote;
+        var arrivedAt = remote.ArrivalFor(remaining);
+        // The object's handle: the one it has here, or one made from the descriptor (its shard moved here, or it
+        // hibernated on a node that never saw this socket).
+        var socket = remote.Runtime.Sockets.Adopt(target, socketId, tags, attachment, actor);
+        var e = kind switch
+        {
+            SocketEventKind.Message => SocketEvent.Message(socket, arrivedAt, r.ReadBoolean() ? WebSocketMessage.FromText(r.ReadString()) : WebSocketMessage.FromBinary(ReadBody(r))),
+            SocketEventKind.Close => Closing(socket, arrivedAt, r.ReadInt32(), r.ReadString(), r.ReadBoolean()),
+            SocketEventKind.Error => SocketEvent.Failed(socket, arrivedAt, new RemoteFailureException(r.ReadString(), r.ReadString(), null)),
+            _ => throw new InvalidDataException($"A socket event has the unknown kind {(int)kind}."),
+        };
+        remote.Adopt(e, replyTo, correlation);
+        return e;
+    }
+
+    private static void WriteChannelEvent(BinaryWriter w, ChannelEvent e, RemoteEvents remote)
+    {
+        var channel = e.Channel;
+        if (channel.Actor is not { } actor)
+            throw Refuse(e, remote, "its Phoenix connection has no socket actor to reach it from another node");
+        WriteHead(w, e, remote);
+        w.Write((byte)e.Kind);
+        w.Write(e.Event);
+        var hasPayload = e.Payload.ValueKind != System.Text.Json.JsonValueKind.Undefined;
+        w.Write(hasPayload);
+        if (hasPayload) w.Write(e.Payload.GetRawText());
+        w.Write(channel.Topic);
+        WriteOptional(w, channel.JoinRef);
+        w.Write(Akka.Serialization.Serialization.SerializedActorPath(actor));
+    }
+
+    private ChannelEvent ReadChannelEvent(BinaryReader r)
+    {
+        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var kind = (ChannelEventKind)r.ReadByte();
+        if (kind is not (ChannelEventKind.Join or ChannelEventKind.Message or ChannelEventKind.Leave))
+            throw new InvalidDataException($"A channel event has the unknown kind {(int)kind}.");
+        var @event = r.ReadString();
+        var payload = r.ReadBoolean() ? System.Text.Json.JsonDocument.Parse(r.ReadString()).RootElement.Clone() : default;
+        var topic = r.ReadString();
+        var joinRef = ReadOptional(r);
+        var actor = Provider.ResolveActorRef(r.ReadString());
+        var remote = objects.Remote;
+        // A join registers its subscriber when the object admits it; a message from a subscriber this node has not seen
+        // (the object's shard moved here) registers it, so broadcasts reach it again.
+        var channel = remote.Runtime.Sockets.AdoptChannel(target, topic, joinRef, actor, kind);
+        var e = new ChannelEvent(channel, remote.ArrivalFor(remaining), kind, @event, payload);
+        remote.Adopt(e, replyTo, correlation);
+        return e;
+    }
+
+    private static SocketEvent Closing(HibernatableSocket socket, long arrivedAt, int code, string reason, bool wasClean)
+    {
+        socket.MarkClosing();
+        return SocketEvent.Closed(socket, arrivedAt, code, reason, wasClean);
+    }
+
+    private static Guid ReadGuid(BinaryReader r)
+    {
+        var bytes = r.ReadBytes(16);
+        return bytes.Length == 16 ? new Guid(bytes) : throw new EndOfStreamException();
     }
 
     /// <summary>Fails an event that cannot be written, and the error Akka's remoting logs while the association stays up.</summary>

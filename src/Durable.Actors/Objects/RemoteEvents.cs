@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Durable.Internal;
@@ -93,7 +94,13 @@ internal sealed class RemoteEvents
         switch (reply, e)
         {
             case (FetchReply answer, FetchEvent fetch):
-                fetch.TryAnswer(answer.ToResponse());
+                fetch.TryAnswer(UpgradeOutcome.Take(answer, fetch).ToResponse());
+                break;
+            case (DoneReply, SocketEvent socket):
+                socket.TryAnswer();
+                break;
+            case (ChannelEventReply answer, ChannelEvent channel):
+                channel.TryAnswer(answer.ToReply());
                 break;
             case (AlarmReply answer, AlarmEvent alarm):
                 alarm.TryAnswer(answer.Ran);
@@ -124,6 +131,8 @@ internal sealed class RemoteEvents
         {
             FetchEvent fetch => AnswerFetchAsync(fetch, caller, correlation),
             AlarmEvent alarm => AnswerAlarmAsync(alarm, caller, correlation),
+            SocketEvent socket => AnswerSocketAsync(socket, caller, correlation),
+            ChannelEvent channel => AnswerChannelAsync(channel, caller, correlation),
             _ => throw new ArgumentException($"{e.GetType().Name} does not travel between nodes.", nameof(e)),
         };
         Interlocked.Increment(ref _adopted);
@@ -136,7 +145,7 @@ internal sealed class RemoteEvents
         try
         {
             using var response = await e.Completion;
-            reply = await FetchReply.FromAsync(correlation, response, MaxBodyBytes, e.Target);
+            reply = UpgradeOutcome.Add(await FetchReply.FromAsync(correlation, response, MaxBodyBytes, e.Target), e);
         }
         catch (Exception error)
         {
@@ -151,6 +160,39 @@ internal sealed class RemoteEvents
         try
         {
             reply = new AlarmReply(correlation, await e.Completion);
+        }
+        catch (Exception error)
+        {
+            reply = FailedReply.From(correlation, error);
+        }
+        caller.Tell(reply, ActorRefs.NoSender);
+    }
+
+    private async Task AnswerSocketAsync(SocketEvent e, IActorRef caller, long correlation)
+    {
+        EventReply reply;
+        try
+        {
+            await e.Completion;
+            reply = new DoneReply(correlation);
+        }
+        catch (Exception error)
+        {
+            reply = FailedReply.From(correlation, error);
+        }
+        // The client closed: the handle leaves this object once its close turn ran (the edge removes its own copy).
+        if (e.Kind == SocketEventKind.Close && e.Socket.IsRemote) _runtime.Sockets.Remove(e.Socket);
+        caller.Tell(reply, ActorRefs.NoSender);
+    }
+
+    private async Task AnswerChannelAsync(ChannelEvent e, IActorRef caller, long correlation)
+    {
+        EventReply reply;
+        try
+        {
+            var answer = await e.Completion;
+            reply = new ChannelEventReply(correlation, answer?.Status,
+                answer?.Response is { } response ? JsonSerializer.SerializeToUtf8Bytes(response, _runtime.Options.Json) : null);
         }
         catch (Exception error)
         {
@@ -211,6 +253,48 @@ internal sealed record FetchReply(
             RemoteHeader.CopyTo(contentHeaders, response.Content.Headers);
         }
         return response;
+    }
+}
+
+/// <summary>A channel event's reply: none (null status), or a status and the response as JSON (null: none).</summary>
+internal sealed record ChannelEventReply(long Correlation, string? Status, byte[]? ResponseJson) : EventReply(Correlation)
+{
+    public ChannelReply? ToReply() => Status is null
+        ? null
+        : new ChannelReply(Status, ResponseJson is null ? null : JsonDocument.Parse(ResponseJson).RootElement.Clone());
+}
+
+/// <summary>A socket event ran on its object.</summary>
+internal sealed record DoneReply(long Correlation) : EventReply(Correlation);
+
+/// <summary>
+/// What the object did with a WebSocket upgrade that came from another node's edge, carried back as two reserved headers
+/// of the fetch's answer: accepted (with the socket's tags as values) or rejected (with the reason).
+/// </summary>
+internal static class UpgradeOutcome
+{
+    public const string Accepted = "Durable-Internal-Socket-Accepted";
+    public const string Rejected = "Durable-Internal-Socket-Rejected";
+
+    /// <summary>On the object's node: adds the outcome of <paramref name="e"/>'s upgrade, if it was one, to its answer.</summary>
+    public static EventReply Add(EventReply reply, FetchEvent e)
+    {
+        if (reply is not FetchReply fetch || WebSocketUpgrade.Of(e.Request) is not { } upgrade) return reply;
+        if (upgrade.Socket is { } socket) return fetch with { Headers = [.. fetch.Headers, new RemoteHeader(Accepted, [.. socket.Tags])] };
+        if (upgrade.Rejection is { } why) return fetch with { Headers = [.. fetch.Headers, new RemoteHeader(Rejected, [why])] };
+        return reply;
+    }
+
+    /// <summary>At the edge: moves the outcome from the answer to the request's upgrade marker.</summary>
+    public static FetchReply Take(FetchReply reply, FetchEvent e)
+    {
+        if (WebSocketUpgrade.Of(e.Request) is not { } upgrade) return reply;
+        foreach (var header in reply.Headers)
+        {
+            if (header.Name == Accepted) upgrade.AcceptedRemotely = header.Values;
+            else if (header.Name == Rejected) upgrade.Rejection = header.Values.FirstOrDefault() ?? "rejected";
+        }
+        return reply with { Headers = [.. reply.Headers.Where(h => h.Name is not (Accepted or Rejected))] };
     }
 }
 

@@ -59,6 +59,9 @@ internal sealed partial class ShardedObjects
 
     internal void Stopped(DurableObjectId id, IActorRef actor) => _live.TryRemove(new KeyValuePair<DurableObjectId, IActorRef>(id, actor));
 
+    /// <summary>The node's socket directory: other nodes' objects ask it for this node's sockets.</summary>
+    public SocketDirectory Directory { get; } = new();
+
     /// <summary>The alarm books of every namespace (one region, remember-entities on).</summary>
     public AlarmBooks Books { get; } = new();
 
@@ -78,6 +81,7 @@ internal sealed partial class ShardedObjects
         Materializer = system.Materializer();
         _remote = new RemoteEvents(system, runtime);
         _cluster = Cluster.Get(system);
+        Directory.Start(system, runtime.Sockets);
         if (readJournalPluginId is not null)
             ReadJournal = PersistenceQuery.Get(system).ReadJournalFor<ICurrentEventsByPersistenceIdQuery>(readJournalPluginId);
         var sharding = ClusterSharding.Get(system);

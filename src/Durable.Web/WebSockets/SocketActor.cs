@@ -17,7 +17,9 @@ namespace Durable.Web.WebSockets;
 /// no graph.</item>
 /// <item>A close frame goes out after every frame queued before it; then the actor stops. A client that has not taken
 /// them within <see cref="ClientSockets.CloseGrace"/> of the close being asked for is dropped (aborted).</item>
-/// <item>Its ref is the socket's address: an <see cref="OutgoingFrame"/> told to it is sent like one queued locally.</item>
+/// <item>Its ref is the socket's address, from any node: an <see cref="OutgoingFrame"/> told to it is sent like one queued
+/// locally (before the handshake completed, it waits in the buffer); a <see cref="SocketAttachment"/> or
+/// <see cref="SocketAutoResponse"/> from the socket's object updates the edge's copy.</item>
 /// </list>
 /// </summary>
 internal sealed class SocketActor(SocketActorConnection connection, IMaterializer materializer) : UntypedActor
@@ -42,8 +44,19 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
                 connection.Send(frame);
                 break;
             case SocketProtocol.Closing:
+                if (!connection.IsOpen) break; // Open tells it again once the handshake completed
                 Run();
                 _grace ??= Context.System.Scheduler.ScheduleTellOnceCancelable(ClientSockets.CloseGrace, Self, SocketProtocol.GraceOver.Instance, Self);
+                break;
+            case SocketAttachment attachment:
+                // The object (on another node) set the attachment: the edge keeps it for the socket's next owner.
+                connection.Update(attachment);
+                break;
+            case ChannelPush push:
+                connection.ChannelPushed?.Invoke(push);
+                break;
+            case SocketAutoResponse pair:
+                connection.Update(pair);
                 break;
             case SocketProtocol.GraceOver:
                 connection.Socket.Abort();

@@ -20,11 +20,12 @@ internal sealed class SocketActorConnection : IClientConnection
     private readonly DurableMetrics _metrics;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CloseRequest? _close;
+    private WebSocket? _socket;
     private int _running;
 
-    private SocketActorConnection(WebSocket socket, int bufferSize, DurableMetrics metrics)
+    private SocketActorConnection(WebSocket? socket, int bufferSize, DurableMetrics metrics)
     {
-        Socket = socket;
+        _socket = socket;
         _metrics = metrics;
         _buffer = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(bufferSize)
         {
@@ -36,8 +37,9 @@ internal sealed class SocketActorConnection : IClientConnection
         });
     }
 
-    /// <summary>Creates the socket's actor on <paramref name="system"/>.</summary>
-    public static SocketActorConnection Start(ActorSystem system, IMaterializer materializer, WebSocket socket, int bufferSize, DurableMetrics metrics)
+    /// <summary>Creates the socket's actor on <paramref name="system"/>; with no <paramref name="socket"/> yet (an upgrade on
+    /// its way to the object, maybe on another node) frames wait in the buffer until <see cref="Open"/>.</summary>
+    public static SocketActorConnection Start(ActorSystem system, IMaterializer materializer, WebSocket? socket, int bufferSize, DurableMetrics metrics)
     {
         var connection = new SocketActorConnection(socket, bufferSize, metrics);
         connection.Actor = system.ActorOf(SocketActor.Props(connection, materializer));
@@ -47,7 +49,72 @@ internal sealed class SocketActorConnection : IClientConnection
     /// <summary>The socket actor: the socket's address for senders that hold no handle.</summary>
     public IActorRef Actor { get; private set; } = ActorRefs.Nobody;
 
-    public WebSocket Socket { get; }
+    public WebSocket Socket => Volatile.Read(ref _socket) ?? throw new InvalidOperationException("The socket's handshake has not completed.");
+
+    /// <summary>The handshake completed: the connection can send.</summary>
+    public bool IsOpen => Volatile.Read(ref _socket) is not null;
+
+    private readonly Lock _handleSync = new();
+    private HibernatableSocket? _handle;
+    private SocketAttachment? _earlyAttachment;
+    private SocketAutoResponse? _earlyAutoResponse;
+
+    /// <summary>
+    /// The edge's copy of the socket (tags, attachment, its object's auto-response) once it runs. What the object told
+    /// the socket actor before then (it may accept and set an attachment in the same turn) is applied to it when set.
+    /// </summary>
+    public void SetHandle(HibernatableSocket socket)
+    {
+        lock (_handleSync)
+        {
+            _handle = socket;
+            if (_earlyAttachment is { } attachment) socket.AttachmentBytes = attachment.Attachment;
+            if (_earlyAutoResponse is { } pair) Apply(socket, pair);
+            _earlyAttachment = null;
+            _earlyAutoResponse = null;
+        }
+    }
+
+    /// <summary>Phoenix: where pushes and broadcasts from objects on other nodes go (the connection's subscriptions).</summary>
+    public Action<ChannelPush>? ChannelPushed { get; set; }
+
+    /// <summary>The object on another node set the socket's attachment.</summary>
+    public void Update(SocketAttachment attachment)
+    {
+        lock (_handleSync)
+        {
+            if (_handle is { } socket) socket.AttachmentBytes = attachment.Attachment;
+            else _earlyAttachment = attachment;
+        }
+    }
+
+    /// <summary>The object on another node set (or cleared) its auto-response.</summary>
+    public void Update(SocketAutoResponse pair)
+    {
+        lock (_handleSync)
+        {
+            if (_handle is { } socket) Apply(socket, pair);
+            else _earlyAutoResponse = pair;
+        }
+    }
+
+    private static void Apply(HibernatableSocket socket, SocketAutoResponse pair) =>
+        socket.Owner.Registry.SetAutoResponse(socket.Owner.Id, pair.ToPair(), told: false);
+
+    /// <summary>The handshake completed: sends what waited for it (and a close asked for meanwhile).</summary>
+    public SocketActorConnection Open(WebSocket socket)
+    {
+        Interlocked.Exchange(ref _socket, socket);
+        if (PendingClose is not null) Actor.Tell(SocketProtocol.Closing.Instance);
+        else if (_buffer.Reader.Count > 0) Wake();
+        return this;
+    }
+
+    /// <summary>The upgrade did not become a socket: the actor stops without sending anything.</summary>
+    public void Abandon()
+    {
+        if (!IsOpen) Actor.Tell(PoisonPill.Instance);
+    }
 
     internal ChannelReader<OutgoingFrame> Frames => _buffer.Reader;
 
@@ -92,6 +159,7 @@ internal sealed class SocketActorConnection : IClientConnection
 
     private void Wake()
     {
+        if (!IsOpen) return; // Open wakes the graph
         if (Volatile.Read(ref _running) == 0 && Interlocked.Exchange(ref _running, 1) == 0) Actor.Tell(SocketProtocol.Run.Instance);
     }
 }

@@ -27,6 +27,9 @@ namespace Durable.Web.WebSockets;
 /// is sent to it is closed with 1008 and counted. On the Akka engine each socket's sending half is a
 /// <see cref="SocketActor"/> whose ref the object's <see cref="HibernatableSocket"/> holds; its messages are read here and
 /// submitted to the object's region, each once the previous one's turn is durable.</item>
+/// <item>Cluster: the socket actor is made before the upgrade is sent, so the object may accept it on any node; the
+/// edge keeps its own copy of the socket (id, tags, attachment, the object's auto-response) in this node's registry, and
+/// its events carry that copy to whichever node has the object (Objects/ObjectEventSerializer, Objects/SocketDirectory).</item>
 /// </list>
 /// </summary>
 internal sealed partial class WebSocketEdge(
@@ -50,12 +53,18 @@ internal sealed partial class WebSocketEdge(
     /// needs.
     /// </summary>
     public Task FetchAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request) =>
-        RunAsync(context, UpgradeAsync(context, id, request));
+        RunAsync(context, id, UpgradeAsync(context, id, request));
 
     /// <summary>The accepted upgrade, or null when the object answered something else (then written to the client).</summary>
-    private async Task<WebSocketUpgrade?> UpgradeAsync(HttpContext context, DurableObjectId id, HttpRequestMessage request)
+    private async Task<(WebSocketUpgrade Upgrade, SocketActorConnection? Connection)?> UpgradeAsync(
+        HttpContext context, DurableObjectId id, HttpRequestMessage request)
     {
-        var upgrade = new WebSocketUpgrade();
+        // On the Akka engine the socket actor exists before the upgrade is sent: the object, on whichever node, accepts
+        // a socket whose frames go to it (they wait in its buffer until the handshake completed).
+        var pending = runtime.Objects is { } akka
+            ? SocketActorConnection.Start(akka.System, akka.Materializer, null, Options.SendBufferMessages, runtime.Metrics)
+            : null;
+        var upgrade = new WebSocketUpgrade(pending?.Actor);
         var accepted = false;
         try
         {
@@ -67,7 +76,7 @@ internal sealed partial class WebSocketEdge(
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade.IsAccepted)
             {
                 accepted = true;
-                return upgrade;
+                return (upgrade, pending);
             }
             if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
                 throw new DurableObjectException($"Object {id} answered 101 without calling state.AcceptWebSocket(request).", null, id);
@@ -79,18 +88,27 @@ internal sealed partial class WebSocketEdge(
             request.Dispose();
             // The object failed, answered something else, or the client left (maybe before the object accepted): the
             // socket never opened.
-            if (!accepted) upgrade.Abandon(runtime.Sockets);
+            if (!accepted)
+            {
+                upgrade.Abandon(runtime.Sockets);
+                pending?.Abandon();
+            }
         }
     }
 
-    private async Task RunAsync(HttpContext context, Task<WebSocketUpgrade?>? upgrading)
+    private async Task RunAsync(HttpContext context, DurableObjectId id, Task<(WebSocketUpgrade Upgrade, SocketActorConnection? Connection)?>? upgrading)
     {
-        var upgrade = await upgrading!;
+        var outcome = await upgrading!;
         upgrading = null; // this frame lives as long as the socket; the finished upgrade task (~130 bytes) need not
-        if (upgrade is null) return;
-        using var ws = await AcceptAsync(context, upgrade);
-        var connection = Connect(ws);
-        if (upgrade.Socket is not { } socket)
+        if (outcome is not var (upgrade, pending)) return;
+        using var ws = await AcceptAsync(context, upgrade, pending);
+        var connection = pending?.Open(ws) ?? Connect(ws);
+        // Accepted by the object on another node: the edge keeps its own copy of the socket (tags, attachment), which
+        // its events carry to whichever node has the object.
+        var socket = upgrade.Socket ?? (upgrade.AcceptedRemotely is { } tags
+            ? runtime.Sockets.Adopt(id, upgrade.SocketId, tags, null, actor: null)
+            : null);
+        if (socket is null)
         {
             Log.Refused(logger, upgrade.Rejection!);
             runtime.Metrics.SocketClosed(WebSocketCloseCodes.PolicyViolation);
@@ -98,7 +116,8 @@ internal sealed partial class WebSocketEdge(
             return;
         }
         Log.Accepted(logger, socket.Owner.Id);
-        socket.Attach(connection, (connection as SocketActorConnection)?.Actor);
+        socket.Attach(connection, pending?.Actor);
+        pending?.SetHandle(socket);
         Clients.Add(connection);
         using var reader = new MessageReader(ws, Options.MaxMessageSize);
         var closeCode = WebSocketCloseCodes.Abnormal;
@@ -131,7 +150,7 @@ internal sealed partial class WebSocketEdge(
     }
 
     /// <summary>Completes the handshake; a client gone meanwhile leaves no socket in the object's <c>GetWebSockets</c>.</summary>
-    private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade)
+    private async Task<WebSocket> AcceptAsync(HttpContext context, WebSocketUpgrade upgrade, SocketActorConnection? pending)
     {
         try
         {
@@ -141,6 +160,7 @@ internal sealed partial class WebSocketEdge(
         catch
         {
             upgrade.Abandon(runtime.Sockets);
+            pending?.Abandon();
             throw;
         }
     }

@@ -15,7 +15,7 @@ internal sealed class SocketHost((WebApplication App, Uri Address, string? Direc
 
     public static async Task<SocketHost> StartAsync(
         Action<DurableWebSocketOptions>? sockets = null, Action<DurableObjectsOptions>? objects = null, JournalFaults? faults = null,
-        Action<IServiceCollection>? services = null, Action<WebApplication>? app = null)
+        Action<IServiceCollection>? services = null, Action<WebApplication>? app = null, Action<DurableObjectsBuilder>? engine = null)
     {
         var configure = services;
         return new SocketHost(await StartAppAsync(
@@ -35,7 +35,8 @@ internal sealed class SocketHost((WebApplication App, Uri Address, string? Direc
             {
                 app?.Invoke(web);
                 web.MapSampleSite();
-            }));
+            },
+            engine: engine));
     }
 
     public Uri Ws(string path) => new($"ws://{Address.Authority}{path}");

@@ -26,6 +26,8 @@ internal sealed partial class PhoenixConnection : IChannelTransport
     private readonly PhoenixEndpoint _endpoint;
     private readonly IClientConnection _connection;
     private readonly Dictionary<string, ChannelSubscription> _joined = new(StringComparer.Ordinal);
+    // Joined and joining subscriptions by topic, for pushes from objects on other nodes (read on the socket actor's thread).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChannelSubscription> _byTopic = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private long _lastSeen;
 
@@ -34,6 +36,14 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         _endpoint = endpoint;
         _connection = connection;
         _lastSeen = endpoint.Runtime.Time.GetTimestamp();
+        if (connection is SocketActorConnection actor) actor.ChannelPushed = Forward;
+    }
+
+    /// <summary>A push or broadcast from a subscribed object on another node; one for an earlier membership is dropped.</summary>
+    private void Forward(ChannelPush push)
+    {
+        if (_byTopic.TryGetValue(push.Topic, out var channel) && (push.JoinRef is null || push.JoinRef == channel.JoinRef))
+            channel.Forward(push.JoinRef, push.Event, push.Payload);
     }
 
     private ObjectRuntime Runtime => _endpoint.Runtime;
@@ -126,8 +136,10 @@ internal sealed partial class PhoenixConnection : IChannelTransport
             Leave(previous, "leave");
             Push(previous.JoinRef, frame.Topic, PhoenixFrame.Close, EmptyObject);
         }
-        var channel = new ChannelSubscription(this, id, frame.Topic, frame.JoinRef);
+        var channel = new ChannelSubscription(this, id, frame.Topic, frame.JoinRef, (_connection as SocketActorConnection)?.Actor);
+        _byTopic[frame.Topic] = channel;
         var reply = await RunAsync(new ChannelEvent(channel, Runtime.Time.GetTimestamp(), ChannelEventKind.Join, PhoenixFrame.Join, frame.Payload));
+        if (reply is null || !reply.IsOk) _byTopic.TryRemove(new KeyValuePair<string, ChannelSubscription>(frame.Topic, channel));
         if (reply is null)
         {
             Runtime.Sockets.Remove(channel);
@@ -160,6 +172,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
     private async Task LeaveAsync(PhoenixFrame frame, ChannelSubscription channel)
     {
         _joined.Remove(frame.Topic);
+        _byTopic.TryRemove(new KeyValuePair<string, ChannelSubscription>(frame.Topic, channel));
         Runtime.Sockets.Remove(channel);
         await RunAsync(new ChannelEvent(channel, Runtime.Time.GetTimestamp(), ChannelEventKind.Leave, "leave", default));
         Reply(frame, "ok", EmptyObject);
@@ -177,6 +190,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         }
         // The callback threw: the object was reset and this membership ends; the client rejoins on phx_error.
         _joined.Remove(frame.Topic);
+        _byTopic.TryRemove(new KeyValuePair<string, ChannelSubscription>(frame.Topic, channel));
         Runtime.Sockets.Remove(channel);
         Push(channel.JoinRef, frame.Topic, PhoenixFrame.Error, EmptyObject, channel.JoinRef);
     }

@@ -152,7 +152,7 @@ public sealed class ObjectEventSerializerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_websocket_upgrade_is_not_written_and_its_fetch_fails_with_the_reason()
+    public async Task A_websocket_upgrade_without_a_socket_actor_is_not_written_and_its_fetch_fails_with_the_reason()
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "http://durable-object/socket");
         request.Options.Set(WebSocketUpgrade.Key, new WebSocketUpgrade());
@@ -162,9 +162,34 @@ public sealed class ObjectEventSerializerTests : IAsyncLifetime
         Assert.Throws<SerializationException>(() => Serializer().ToBinary(original));
 
         var error = await Assert.ThrowsAsync<DurableObjectException>(() => original.Completion);
-        Assert.Contains("WebSocket upgrade cannot reach an object on another node", error.Message);
+        Assert.Contains("this WebSocket upgrade has no socket actor to reach it from another node", error.Message);
         Assert.Equal(0, Remote.WaitingCount);
         Assert.True(SpinWait.SpinUntil(() => Runtime.InFlight == 0, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void A_websocket_upgrade_crosses_with_its_socket_actor_and_id_and_its_answer_says_what_the_object_did()
+    {
+        var actor = Runtime.Objects!.System.ActorOf(global::Akka.Actor.Props.Empty);
+        var upgrade = new WebSocketUpgrade(actor);
+        var request = new HttpRequestMessage(HttpMethod.Get, "http://durable-object/socket");
+        request.Options.Set(WebSocketUpgrade.Key, upgrade);
+        var original = new FetchEvent(_kit.IdFromName("counter", "socket"), Runtime.Time.GetTimestamp(), request);
+        Runtime.AdoptForwarded(original);
+
+        var copy = Assert.IsType<FetchEvent>(RoundTrip(original));
+        var remote = Assert.IsType<WebSocketUpgrade>(WebSocketUpgrade.Of(copy.Request));
+        Assert.Equal((true, actor, upgrade.SocketId), (remote.IsRemote, remote.Actor, remote.SocketId));
+        Assert.False(upgrade.IsRemote);
+
+        // The owner accepted with tags: the caller's marker learns them from the answer, and the reserved header is gone.
+        var reply = new FetchReply(1, 101, null, HttpVersion.Version11, [new RemoteHeader("X-Keep", ["v"]), new RemoteHeader(UpgradeOutcome.Accepted, ["a", "b"])], null, []);
+        var taken = UpgradeOutcome.Take(reply, original);
+        Assert.Equal(["a", "b"], upgrade.AcceptedRemotely!);
+        Assert.True(upgrade.IsAccepted);
+        Assert.Equal(["X-Keep"], taken.Headers.Select(h => h.Name));
+        copy.TryFail(new DurableObjectException("not run in this test", null, copy.Target));
+        original.TryFail(new DurableObjectException("not run in this test", null, original.Target));
     }
 
     private SerializerWithStringManifest Serializer() =>

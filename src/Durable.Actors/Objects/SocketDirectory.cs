@@ -1,0 +1,106 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Durable.Internal;
+
+namespace Durable.Objects;
+
+/// <summary>One client socket as its edge describes it to an object on another node.</summary>
+internal sealed record SocketDescriptor(Guid SocketId, IActorRef Actor, string[] Tags, byte[]? Attachment);
+
+/// <summary>Asks a node's directory for its sockets of one object.</summary>
+internal sealed record SocketsOf(DurableObjectId Target);
+
+/// <summary>A node's sockets of the object asked about.</summary>
+internal sealed record SocketsHere(SocketDescriptor[] Sockets);
+
+/// <summary>
+/// The node's socket directory (one actor at <c>/user/durable-sockets</c> on every node). What it promises:
+/// <list type="bullet">
+/// <item>Asked <see cref="SocketsOf"/> an object, it answers with the sockets whose connection is on this node (open, with
+/// a socket actor), with the edge's tags and attachment: an object starting on another node (its shard moved, or it
+/// hibernated on a node that never saw them) registers them before its first event, so it sees all its sockets.</item>
+/// <item>A handle this node's objects hold for a connection elsewhere is removed when that socket actor stops (the client
+/// left, or its node went away), so no object keeps a socket that is gone.</item>
+/// </list>
+/// </summary>
+internal sealed class SocketDirectory
+{
+    public const string Name = "durable-sockets";
+
+    private IActorRef _actor = ActorRefs.Nobody;
+    private ActorSystem? _system;
+
+    public void Start(ActorSystem system, SocketRegistry registry)
+    {
+        _system = system;
+        _actor = system.ActorOf(Props.Create(() => new DirectoryActor(registry)), Name);
+        registry.RemoteHandleAdded = (socket, actor) => _actor.Tell(new Watch(socket, actor));
+        registry.RemoteChannelAdded = (channel, actor) => _actor.Tell(new Watch(channel, actor));
+    }
+
+    /// <summary>The sockets the other Up members hold for <paramref name="target"/>; a member that does not answer within
+    /// <paramref name="bound"/> is skipped (and named in <paramref name="missing"/>).</summary>
+    public async Task<(SocketDescriptor[] Sockets, string[] Missing)> GatherAsync(DurableObjectId target, TimeSpan bound)
+    {
+        var system = _system ?? throw new InvalidOperationException("The socket directory has not started.");
+        var cluster = Cluster.Get(system);
+        var others = cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.Address != cluster.SelfAddress).Select(m => m.Address).ToArray();
+        var asks = others.Select(async address =>
+        {
+            try
+            {
+                var directory = system.ActorSelection(new RootActorPath(address) / "user" / Name);
+                return (await directory.Ask<SocketsHere>(new SocketsOf(target), bound)).Sockets;
+            }
+            catch (Exception error) when (error is AskTimeoutException or TaskCanceledException or ActorNotFoundException)
+            {
+                return null;
+            }
+        }).ToArray();
+        var answers = await Task.WhenAll(asks);
+        var missing = others.Where((_, i) => answers[i] is null).Select(a => a.ToString()).ToArray();
+        return ([.. answers.Where(a => a is not null).SelectMany(a => a!)], missing);
+    }
+
+    private sealed record Watch(object Handle, IActorRef Actor);
+
+    private sealed class DirectoryActor(SocketRegistry registry) : UntypedActor
+    {
+        private readonly Dictionary<IActorRef, List<object>> _watched = [];
+
+        protected override void OnReceive(object message)
+        {
+            switch (message)
+            {
+                case SocketsOf query:
+                    Sender.Tell(new SocketsHere(Here(query.Target)));
+                    break;
+                case Watch watch:
+                    if (!_watched.TryGetValue(watch.Actor, out var handles))
+                    {
+                        _watched[watch.Actor] = handles = [];
+                        Context.Watch(watch.Actor);
+                    }
+                    handles.Add(watch.Handle);
+                    break;
+                case Terminated terminated:
+                    if (_watched.Remove(terminated.ActorRef, out var gone))
+                        foreach (var handle in gone)
+                        {
+                            if (handle is HibernatableSocket socket) registry.Remove(socket);
+                            else registry.Remove((ChannelSubscription)handle);
+                        }
+                    break;
+                default:
+                    Unhandled(message);
+                    break;
+            }
+        }
+
+        private SocketDescriptor[] Here(DurableObjectId target) =>
+            registry.Find(target)?.Sockets(null).Cast<HibernatableSocket>()
+                .Where(s => !s.IsRemote && s.State == SocketState.Open && s.Actor is not null)
+                .Select(s => new SocketDescriptor(s.Id, s.Actor!, [.. s.Tags], s.AttachmentBytes))
+                .ToArray() ?? [];
+    }
+}
