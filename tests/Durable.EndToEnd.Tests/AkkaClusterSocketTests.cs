@@ -8,6 +8,7 @@ namespace Durable.EndToEnd.Tests;
 /// Client sockets on a 3-node cluster (real node processes): sockets
 /// and Phoenix subscribers talk to their object on whichever node it lives, through sharding and remoting only.
 /// </summary>
+[Collection("cluster processes")]
 public sealed class AkkaClusterSocketTests
 {
     [Fact]
