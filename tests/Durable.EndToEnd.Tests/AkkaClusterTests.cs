@@ -13,7 +13,7 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     /// <summary>hocon/durable.conf: a kill -9'd node is removed and its shards served elsewhere within 10 s.</summary>
     private static readonly TimeSpan FailoverBudget = TimeSpan.FromSeconds(10);
 
-    private const int Rounds = 8;
+    private const int Rounds = 20;
 
     [Fact]
     public async Task Three_nodes_started_at_the_same_instant_always_form_one_cluster()
