@@ -60,24 +60,19 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
             switch (obj)
             {
                 case AlarmNoted e:
-                    WriteObject(w, e.Object);
-                    w.Write(e.Due.UtcTicks);
+                    WriteObjectAt(w, e.Object, e.Due);
                     break;
                 case NoteAlarm c:
-                    WriteObject(w, c.Object);
-                    w.Write(c.Due.UtcTicks);
+                    WriteObjectAt(w, c.Object, c.Due);
                     break;
                 case AlarmNoteResult r:
-                    WriteObject(w, r.Object);
-                    w.Write(r.Due.UtcTicks);
+                    WriteObjectAt(w, r.Object, r.Due);
                     break;
                 case AlarmConfirmed e:
-                    WriteObject(w, e.Object);
-                    WriteOptional(w, e.Due);
+                    WriteObjectAt(w, e.Object, e.Due);
                     break;
                 case ConfirmAlarm c:
-                    WriteObject(w, c.Object);
-                    WriteOptional(w, c.Due);
+                    WriteObjectAt(w, c.Object, c.Due);
                     break;
                 case GetAlarms c:
                     WriteObject(w, c.Object);
@@ -157,6 +152,19 @@ internal sealed class AlarmBookSerializer(ExtendedActorSystem system) : Serializ
         w.Write(version);
         w.Write(retryCount);
         WriteOptional(w, fireAt);
+    }
+
+    // "object due" and "object due?": the layouts the notes, confirmations and their replies share.
+    private static void WriteObjectAt(BinaryWriter w, ObjectKey key, DateTimeOffset due)
+    {
+        WriteObject(w, key);
+        w.Write(due.UtcTicks);
+    }
+
+    private static void WriteObjectAt(BinaryWriter w, ObjectKey key, DateTimeOffset? due)
+    {
+        WriteObject(w, key);
+        WriteOptional(w, due);
     }
 
     private static void WriteObject(BinaryWriter w, ObjectKey key)
