@@ -55,6 +55,25 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_started_after_another_left_gracefully_joins_the_same_cluster()
+    {
+        await using var cluster = await AkkaClusterNodes.StartAsync(2);
+        await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 2, TimeSpan.FromSeconds(45), "formation");
+        var stays = await AkkaClusterNodes.SelfAsync(cluster.Clients[0]);
+
+        // SIGTERM: the node leaves; as its cluster stops it hears the other member "removed", and must not forget it.
+        Assert.Equal(0, await cluster.Nodes[1].StopAsync());
+        await AkkaClusterNodes.WaitAgreedAsync([cluster.Clients[0]], new HashSet<string> { stays }, 1, TimeSpan.FromSeconds(30), "the leave",
+            healthy: false);
+        await cluster.AddAsync();
+        var joiner = await AkkaClusterNodes.SelfAsync(cluster.Clients[2]);
+
+        // A node that formed a cluster of its own would list only itself, and the first node only itself.
+        await AkkaClusterNodes.WaitAgreedAsync([cluster.Clients[0], cluster.Clients[2]], new HashSet<string> { stays, joiner }, 2,
+            TimeSpan.FromSeconds(45), "the new node's join");
+    }
+
+    [Fact]
     public async Task Increments_through_three_nodes_right_after_start_all_answer_200_in_order()
     {
         await using var cluster = await AkkaClusterNodes.StartAsync(3);
