@@ -4,8 +4,10 @@
 //   node cluster.mjs wait <url> <nodes> <timeout-s> [start-epoch-ms] [namespace]
 //       Polls <url>/cluster every 50 ms until <nodes> members are up, no shard is rebalancing, and for <namespace>
 //       (default counter; it must have placed shards) every up node's region answered and holds at least
-//       floor(shards / nodes) of its placed shards (Akka's least-shard allocation balances to within one). Prints "SETTLED ms=<since start-epoch-ms or the call> shards=<port:count,...>
-//       polls=<n> max_rebalancing=<most shards seen moving at once>"; exits 1 on timeout.
+//       floor(shards / nodes) of its placed shards (Akka's least-shard allocation balances to within one). Prints
+//       "SETTLED ms=<since start-epoch-ms or the call> up_ms=<all members up> every_node_holds_ms=<each up node holds a
+//       shard of it> shards=<port:count,...> polls=<n> max_rebalancing=<most shards seen moving at once>"; exits 1 on
+//       timeout.
 //   node cluster.mjs shard <id-hex> [shards]
 //       The object's shard as Akka's HashCodeMessageExtractor computes it: |MurmurHash.StringHash(id)| % shards.
 //   node cluster.mjs failover <run> <url-A> <url-C> <pid-C> [shards]
@@ -63,7 +65,7 @@ async function idOf(url, ns, name) {
 async function wait(url, nodes, timeoutS, startMs, ns = "counter") {
   const start = startMs ?? Date.now();
   const deadline = Date.now() + timeoutS * 1000;
-  let last = "no answer", polls = 0, maxRebalancing = 0;
+  let last = "no answer", polls = 0, maxRebalancing = 0, upMs, everyHoldsMs;
   while (Date.now() < deadline) {
     try {
       const s = await status(url);
@@ -77,8 +79,10 @@ async function wait(url, nodes, timeoutS, startMs, ns = "counter") {
       last = `up=${up.length} rebalancing=${s.rebalancing} unassigned=${s.unassigned} ${ns}_shards=${ports}`;
       // every up node's region answered for the namespace (a node whose stats did not come back lists no shardIds)
       const answered = up.every(n => n.shardIds && ns in n.shardIds);
+      if (upMs === undefined && up.length === nodes && s.nodes.length === nodes) upMs = Date.now() - start;
+      if (everyHoldsMs === undefined && up.length === nodes && answered && held.every(h => h > 0)) everyHoldsMs = Date.now() - start;
       if (up.length === nodes && s.nodes.length === nodes && answered && total > 0 && s.rebalancing === 0 && held.every(h => h >= floor)) {
-        console.log(`SETTLED ms=${Date.now() - start} shards=${ports} polls=${polls} max_rebalancing=${maxRebalancing}`);
+        console.log(`SETTLED ms=${Date.now() - start} up_ms=${upMs} every_node_holds_ms=${everyHoldsMs} shards=${ports} polls=${polls} max_rebalancing=${maxRebalancing}`);
         return;
       }
     } catch {

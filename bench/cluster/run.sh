@@ -121,6 +121,7 @@ join() {
   t=$(now_ms); start_node "$new"
   echo "HANDOFF_$label $(settle "$1" $(($# + 1)) "$t")"
   wait_healthy "$new"
+  sleep 2   # the nodes diff their shard lists every second (ClusterMetrics): let the last moves be counted
   moves "$@" "$new" >"$WORK/moves-after"
   awk 'NR == FNR { before[$1 " " $2] = $3; next } { d = $3 - before[$1 " " $2]; sub(/durable_cluster_shards_/, "", $2); sub(/_total/, "", $2)
        line = line " " $1 "_" $2 "=" d } END { print "MOVES_'"$label"'" line }' "$WORK/moves-before" "$WORK/moves-after"; }
