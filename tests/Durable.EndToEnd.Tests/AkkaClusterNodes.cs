@@ -13,6 +13,8 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
     private readonly string _server;
     private readonly string _schema = "akka_" + Guid.NewGuid().ToString("n")[..12];
 
+    private string[] _args = [];
+
     private AkkaClusterNodes(string server) => _server = server;
 
     public List<NodeProcess> Nodes { get; } = [];
@@ -34,12 +36,13 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
             await command.ExecuteNonQueryAsync();
         }
         var cs = new NpgsqlConnectionStringBuilder(server) { SearchPath = cluster._schema, MaxPoolSize = 20 }.ConnectionString;
-        var starts = Enumerable.Range(0, count).Select(_ => NodeProcess.StartAsync(
+        cluster._args =
         [
             "--Durable:Storage:Provider=postgres",
             $"--Durable:Storage:Postgres:ConnectionString={cs}",
             "--Durable:Cluster:Enabled=true",
-        ])).ToList();
+        ];
+        var starts = Enumerable.Range(0, count).Select(_ => NodeProcess.StartAsync(cluster._args)).ToList();
         try
         {
             await Task.WhenAll(starts);
@@ -49,6 +52,14 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
             foreach (var start in starts.Where(s => s.IsCompletedSuccessfully)) cluster.Add(start.Result);
         }
         return cluster;
+    }
+
+    /// <summary>Starts one more node on the same schema (it joins through PostgreSQL); its client is the last.</summary>
+    public async Task<NodeProcess> AddAsync()
+    {
+        var node = await NodeProcess.StartAsync(_args);
+        Add(node);
+        return node;
     }
 
     private void Add(NodeProcess node)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Xunit.Abstractions;
 
 namespace Durable.EndToEnd.Tests;
@@ -52,6 +53,70 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
         foreach (var line in cluster.Nodes[0].Output.Split('\n').Where(l => l.Contains("UNREACHABLE") || l.Contains("SBR") || l.Contains("Removing") || l.Contains("removing")))
             output.WriteLine(line.Trim());
         Assert.True(removed <= FailoverBudget, $"{victim} was still listed {removed.TotalSeconds:F1} s after its kill; the budget is {FailoverBudget.TotalSeconds} s.");
+    }
+
+    [Fact]
+    public async Task A_node_started_after_another_left_gracefully_joins_the_same_cluster()
+    {
+        await using var cluster = await AkkaClusterNodes.StartAsync(2);
+        await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 2, TimeSpan.FromSeconds(45), "formation");
+        var stays = await AkkaClusterNodes.SelfAsync(cluster.Clients[0]);
+
+        // SIGTERM: the node leaves; as its cluster stops it hears the other member "removed", and must not forget it.
+        Assert.Equal(0, await cluster.Nodes[1].StopAsync());
+        await AkkaClusterNodes.WaitAgreedAsync([cluster.Clients[0]], new HashSet<string> { stays }, 1, TimeSpan.FromSeconds(30), "the leave",
+            healthy: false);
+        await cluster.AddAsync();
+        var joiner = await AkkaClusterNodes.SelfAsync(cluster.Clients[2]);
+
+        // A node that formed a cluster of its own would list only itself, and the first node only itself.
+        await AkkaClusterNodes.WaitAgreedAsync([cluster.Clients[0], cluster.Clients[2]], new HashSet<string> { stays, joiner }, 2,
+            TimeSpan.FromSeconds(45), "the new node's join");
+    }
+
+    [Fact]
+    public async Task A_joining_node_takes_shards_by_handoff_and_the_nodes_count_them_at_metrics()
+    {
+        await using var cluster = await AkkaClusterNodes.StartAsync(2);
+        await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 2, TimeSpan.FromSeconds(45), "formation");
+        for (var c = 0; c < 100; c++) Assert.Equal((HttpStatusCode.OK, 1L), await IncrementAsync(cluster.Clients[c % 2], $"ho-{c}"));
+        await cluster.AddAsync();
+        var joiner = await AkkaClusterNodes.SelfAsync(cluster.Clients[2]);
+
+        // Balanced: the joiner holds its share of the counter shards (all placed before it came), none is moving.
+        var watch = Stopwatch.StartNew();
+        int joinerShards;
+        while (true)
+        {
+            var status = JsonDocument.Parse(await cluster.Clients[0].GetStringAsync("/cluster")).RootElement;
+            var held = status.GetProperty("nodes").EnumerateArray()
+                .Where(n => n.GetProperty("status").GetString() == "up" && n.GetProperty("shardIds").TryGetProperty("counter", out _))
+                .ToDictionary(n => n.GetProperty("address").GetString()!, n => n.GetProperty("shardIds").GetProperty("counter").GetArrayLength());
+            if (held.Count == 3 && status.GetProperty("rebalancing").GetInt32() == 0 && held.GetValueOrDefault(joiner) > 0 &&
+                held.Values.All(h => h >= held.Values.Sum() / 3))
+            {
+                joinerShards = held[joiner];
+                output.WriteLine($"balanced {watch.Elapsed.TotalSeconds:F1} s after the join: {status}");
+                break;
+            }
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"not balanced 90 s after the join: {status}");
+            await Task.Delay(200);
+        }
+
+        // Every shard the joiner holds was handed off by one of the others; each node diffs its shard list every second.
+        while (true)
+        {
+            var handedOff = await MetricAsync(cluster.Clients[0], "durable_cluster_shards_handed_off_total") +
+                await MetricAsync(cluster.Clients[1], "durable_cluster_shards_handed_off_total");
+            var started = await MetricAsync(cluster.Clients[2], "durable_cluster_shards_started_total");
+            if (handedOff >= joinerShards && started >= joinerShards) break;
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(100),
+                $"the joiner holds {joinerShards} shards, but the others counted {handedOff} handed off and the joiner {started} started");
+            await Task.Delay(200);
+        }
+        Assert.Equal(0, await MetricAsync(cluster.Clients[2], "durable_cluster_shards_handed_off_total"));
+        // The objects moved with their state.
+        for (var c = 0; c < 100; c++) Assert.Equal((HttpStatusCode.OK, 2L), await IncrementAsync(cluster.Clients[2], $"ho-{c}"));
     }
 
     [Fact]
@@ -188,6 +253,12 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     }
 
     /// <summary>One increment; status 0 when the request itself failed (connection refused, timed out).</summary>
+    /// <summary>A counter of the node's /metrics (Prometheus text), summed over its series; 0 when absent.</summary>
+    private static async Task<long> MetricAsync(HttpClient client, string name) =>
+        (await client.GetStringAsync("/metrics")).Split('\n')
+            .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
+            .Sum(line => (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
     private static async Task<(HttpStatusCode Status, long Value)> IncrementAsync(HttpClient client, string counter)
     {
         try

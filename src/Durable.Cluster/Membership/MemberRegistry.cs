@@ -15,8 +15,8 @@ namespace Durable.Cluster.Membership;
 /// otherwise it joins those. Nodes started at the same instant take the lock one after another, so only the first sees
 /// no live row: one cluster, never two. A live row of a node that died (its row not yet expired) can leave a join
 /// unanswered; if this node is not a member after <see cref="MemberRegistrySettings.JoinTimeout"/>, formation runs again
-/// with the rows live then. A member's row is renewed every heartbeat, deleted when any member sees it removed, and by the
-/// node itself when it shuts down.
+/// with the rows live then. A member's row is renewed every heartbeat, deleted when a running member sees it removed, and
+/// by the node itself when it shuts down.
 /// </remarks>
 internal sealed class MemberRegistry : ReceiveActor, IWithTimers
 {
@@ -26,6 +26,7 @@ internal sealed class MemberRegistry : ReceiveActor, IWithTimers
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _self;
+    private bool _shuttingDown;
 
     public MemberRegistry(AkkaClusterDatabase database, MemberRegistrySettings settings)
     {
@@ -40,8 +41,14 @@ internal sealed class MemberRegistry : ReceiveActor, IWithTimers
             Self.Tell(Form.Instance);
         });
         Receive<Heartbeat>(_ => RenewAsync().PipeTo(Self, success: () => Done.Instance, failure: e => new Failed("renew its member row", e)));
+        // A node shutting down hears every other member "removed" (Akka publishes the empty state as it stops): those
+        // members are alive, so their rows stay. Only what a running member sees removed is deleted.
+        Receive<ClusterEvent.ClusterShuttingDown>(_ => _shuttingDown = true);
         Receive<ClusterEvent.MemberRemoved>(removed =>
-            DeleteAsync(removed.Member.Address.ToString()).PipeTo(Self, success: () => Done.Instance, failure: e => new Failed("delete a removed member's row", e)));
+        {
+            if (_shuttingDown || removed.Member.Address == _cluster.SelfAddress) return;
+            DeleteAsync(removed.Member.Address.ToString()).PipeTo(Self, success: () => Done.Instance, failure: e => new Failed("delete a removed member's row", e));
+        });
         Receive<Done>(_ => { });
         Receive<Failed>(f => _log.Warning("Node {0} could not {1}: {2}", _self, f.What, f.Cause.Message));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
@@ -54,7 +61,7 @@ internal sealed class MemberRegistry : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.ClusterShuttingDown));
         Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _settings.HeartbeatInterval);
         var database = _database;
         var self = _self;
