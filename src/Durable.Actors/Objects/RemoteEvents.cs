@@ -24,13 +24,16 @@ namespace Durable.Objects;
 /// (namespace and the shard of <see cref="ObjectMessageExtractor"/>). An event is presumed to go to its shard's home when
 /// it is written; one for a shard whose home is not known yet asks for a receipt, which the owner tells at once when it
 /// adopts the event (only a shard's first contact, and the first after its home was lost, pays the extra message).</item>
-/// <item><b>Failover.</b> When a member becomes unreachable, or is downed or removed, every event waiting on that node
-/// fails at once with <see cref="OwnerUnreachableException"/> (503 <c>owner_unreachable</c> with Retry-After) instead of
-/// waiting for its deadline: the outcome is unknown, as the node may have stored the event's effects before it failed.
-/// While the node stays unreachable, an event written for a shard homed there fails the same way as it leaves (the region
-/// still routes it there until the node is removed). Events still buffered in the local region (shard not yet placed)
-/// were never written, so they are not failed: the region delivers them once their shard has a live home. Homes on a
-/// removed node are forgotten; the next event for such a shard asks for a receipt again.</item>
+/// <item><b>Failover.</b> When a member becomes unreachable, or is downed or removed (not after a graceful leave, which
+/// hands shards off and drains first), every event waiting on that node fails at once with
+/// <see cref="OwnerUnreachableException"/> (503 <c>owner_unreachable</c> with Retry-After) instead of waiting for its
+/// deadline: the outcome is unknown, as the node may have stored the event's effects before it failed. While the node
+/// stays unreachable, an event written for a shard homed there fails the same way as it leaves (the region still routes
+/// it there until the node is removed). Events still buffered in the local region (shard not yet placed) were never
+/// written, so they are not failed: the region delivers them once their shard has a live home. Homes on a removed node
+/// are forgotten; the next event for such a shard asks for a receipt again. A home is a presumption between a shard's
+/// move and the new home's first answer: an event written then is presumed at the old home, and fails if that node is
+/// lost before the answer comes.</item>
 /// </list>
 /// </summary>
 internal sealed class RemoteEvents
@@ -264,15 +267,19 @@ internal sealed class RemoteEvents
     // ---- failover ----
 
     /// <summary>
-    /// A member became unreachable, or was downed or removed: the events waiting on it fail now. Its homes stay known while
-    /// it is only unreachable (the region keeps routing there, so new events for its shards fail as they leave); once it
-    /// is downed or removed they are forgotten and the next event for those shards asks for a receipt.
+    /// A member became unreachable, or was downed or removed: the events waiting on it fail now (<paramref name="why"/>
+    /// null: none does). Its homes stay known while it is only unreachable (the region keeps routing there, so new events
+    /// for its shards fail as they leave); once it is downed or removed they are forgotten and the next event for those
+    /// shards asks for a receipt.
     /// </summary>
-    private void Lost(Address node, string why, bool gone)
+    private void Lost(Address node, string? why, bool gone)
     {
-        _unreachable[node] = true;
-        foreach (var entry in _waiting.Values)
-            if (Equals(entry.Home, node)) FailUnreachable(entry, node, why);
+        if (why is not null)
+        {
+            _unreachable[node] = true;
+            foreach (var entry in _waiting.Values)
+                if (Equals(entry.Home, node)) FailUnreachable(entry, node, why);
+        }
         if (!gone) return;
         foreach (var (shard, home) in _homes)
             if (Equals(home, node)) _homes.TryRemove(new KeyValuePair<ShardKey, Address>(shard, home));
@@ -302,7 +309,10 @@ internal sealed class RemoteEvents
             Receive<ClusterEvent.UnreachableMember>(m => events.Lost(m.Member.Address, "became unreachable before it answered", gone: false));
             Receive<ClusterEvent.ReachableMember>(m => events.Reachable(m.Member.Address));
             Receive<ClusterEvent.MemberDowned>(m => events.Lost(m.Member.Address, "was downed before it answered", gone: true));
-            Receive<ClusterEvent.MemberRemoved>(m => events.Lost(m.Member.Address, "left the cluster before it answered", gone: true));
+            // A node that left gracefully handed its shards off and answered what it had adopted before it stopped (its
+            // runtime drains first); an event still presumed there went to the shard's new home, so none fails.
+            Receive<ClusterEvent.MemberRemoved>(m => events.Lost(m.Member.Address,
+                m.PreviousStatus == MemberStatus.Exiting ? null : "was removed from the cluster before it answered", gone: true));
         }
 
         protected override void PreStart() => Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
