@@ -136,19 +136,25 @@ internal sealed class RemoteEvents
         return new ShardKey(target.Namespace, _shards.ShardId(entityId));
     }
 
+    // Written only when it changed: every answer passes here.
+    private void Learn(ShardKey shard, Address owner)
+    {
+        if (!_homes.TryGetValue(shard, out var known) || !known.Equals(owner)) _homes[shard] = owner;
+    }
+
     /// <summary>The owner at <paramref name="owner"/> adopted the event: it is the node that will answer.</summary>
     private void Receipt(EventReceipt receipt, Address owner)
     {
         if (!_waiting.TryGetValue(receipt.Correlation, out var entry)) return;
         entry.Home = owner;
-        _homes[entry.Shard] = owner;
+        Learn(entry.Shard, owner);
         if (_unreachable.ContainsKey(owner)) FailUnreachable(entry, owner, "is unreachable");
     }
 
     private void Answer(EventReply reply, Address owner)
     {
         if (!_waiting.TryRemove(reply.Correlation, out var entry)) return; // answered already, or past its deadline
-        _homes[entry.Shard] = owner;
+        Learn(entry.Shard, owner);
         var e = entry.Event;
         switch (reply, e)
         {
