@@ -138,14 +138,14 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_node_killed_under_load_loses_no_acknowledged_increment_and_its_counters_are_served_again()
+    public async Task A_node_killed_under_load_loses_no_acknowledged_increment_and_its_counters_are_served_again_within_10_s()
     {
         await using var cluster = await AkkaClusterNodes.StartAsync(3);
         await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 3, TimeSpan.FromSeconds(45), "formation");
         var counters = Enumerable.Range(0, 30).Select(i => $"load-{i}").ToArray();
         var survivors = new[] { cluster.Clients[0], cluster.Clients[2] };
         var acknowledged = new ConcurrentDictionary<string, long>();
-        var attempts = new ConcurrentBag<(string Counter, TimeSpan Sent, HttpStatusCode Status)>();
+        var attempts = new ConcurrentBag<(string Counter, TimeSpan Sent, TimeSpan Done, HttpStatusCode Status)>();
         var violations = new ConcurrentBag<string>();
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -157,8 +157,13 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
                 var before = acknowledged.GetValueOrDefault(counter);
                 var sent = clock.Elapsed;
                 var (status, value) = await IncrementAsync(survivors[w % 2], counter);
-                attempts.Add((counter, sent, status));
-                if (status != HttpStatusCode.OK) continue;
+                attempts.Add((counter, sent, clock.Elapsed, status));
+                if (status != HttpStatusCode.OK)
+                {
+                    // A 503 says retry (Retry-After: 1 s); a short pause keeps 8 clients from spinning on a moving shard.
+                    await Task.Delay(100);
+                    continue;
+                }
                 // Linearizable: an increment sent after another was acknowledged answers a higher value.
                 if (value <= before) violations.Add($"{counter}: {value} after {before} was acknowledged");
                 acknowledged.AddOrUpdate(counter, value, (_, old) => Math.Max(old, value));
@@ -166,33 +171,168 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
         })).ToList();
 
         await Task.Delay(TimeSpan.FromSeconds(3));
+        // The killed node runs some of the counters (the others reach it through sharding and remoting).
+        var onVictim = await MetricAsync(cluster.Clients[1], "durable_objects_active");
+        var victim = await AkkaClusterNodes.SelfAsync(cluster.Clients[1]);
         var killedAt = clock.Elapsed;
         cluster.Nodes[1].Kill();
-        await Task.Delay(TimeSpan.FromSeconds(25));
+        Assert.True(onVictim > 0, "the node to kill ran none of the counters");
+        // What a survivor's /cluster says of the killed node meanwhile: when it is listed unreachable, and when no longer.
+        var (unreachableAt, removedAt) = (TimeSpan.MaxValue, TimeSpan.MaxValue);
+        while (clock.Elapsed - killedAt < TimeSpan.FromSeconds(25))
+        {
+            var members = await AkkaClusterNodes.MembersAsync(survivors[0]);
+            if (members is not null && members.GetValueOrDefault(victim) is not (null or "up") && unreachableAt == TimeSpan.MaxValue) unreachableAt = clock.Elapsed - killedAt;
+            if (members is not null && !members.ContainsKey(victim) && removedAt == TimeSpan.MaxValue) removedAt = clock.Elapsed - killedAt;
+            await Task.Delay(100);
+        }
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
         Assert.Empty(violations);
-        // Never a 500 during the failover: an answer, or 503/504 that tells the client to retry.
-        Assert.DoesNotContain(attempts, a => a.Status == HttpStatusCode.InternalServerError);
-        var outages = counters.Select(counter =>
+        var failures = attempts.Where(a => a.Status != HttpStatusCode.OK).GroupBy(a => (int)a.Status).ToDictionary(g => g.Key, g => g.Count());
+        // The counters interrupted by the kill: an increment outstanding at the kill, or one sent after it that failed or
+        // waited more than a second (it was on its way to the killed node). Each is served again at its first 200 after the kill.
+        var outstanding = attempts.Where(a => a.Sent < killedAt && a.Done > killedAt).Select(a => a.Counter).ToHashSet();
+        var interrupted = counters.Where(counter => outstanding.Contains(counter) || attempts.Any(a => a.Counter == counter && a.Sent >= killedAt &&
+            (a.Status != HttpStatusCode.OK || a.Done - a.Sent > TimeSpan.FromSeconds(1)))).Select(counter =>
         {
-            var mine = attempts.Where(a => a.Counter == counter).ToList();
-            var lastFailed = mine.Where(a => a.Status != HttpStatusCode.OK).Select(a => a.Sent).DefaultIfEmpty(TimeSpan.Zero).Max();
-            var servedAgain = mine.Where(a => a.Status == HttpStatusCode.OK && a.Sent >= lastFailed).Select(a => a.Sent).DefaultIfEmpty(TimeSpan.MaxValue).Min();
-            return (counter, Seconds: lastFailed == TimeSpan.Zero ? 0 : (servedAgain - killedAt).TotalSeconds);
-        }).ToList();
-        output.WriteLine($"{attempts.Count} attempts, {attempts.Count(a => a.Status == HttpStatusCode.OK)} acknowledged; " +
-            $"counters interrupted: {outages.Count(o => o.Seconds > 0)}, served again at most {outages.Max(o => o.Seconds):F1} s after the kill; " +
-            "failures by status: " + string.Join(", ", attempts.Where(a => a.Status != HttpStatusCode.OK).GroupBy(a => (int)a.Status).Select(g => $"{g.Key}×{g.Count()}")));
-        // The target is 10 s (hocon/durable.conf); the bound here leaves room for a loaded 2-core CI machine.
-        Assert.All(outages, o => Assert.True(o.Seconds <= 20, $"{o.counter} was served again only {o.Seconds:F1} s after the kill"));
+            var servedAt = attempts.Where(a => a.Counter == counter && a.Status == HttpStatusCode.OK && a.Done > killedAt)
+                .Select(a => a.Done).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+            return (Counter: counter, Seconds: servedAt == TimeSpan.MaxValue ? double.PositiveInfinity : (servedAt - killedAt).TotalSeconds,
+                Failed: attempts.Count(a => a.Counter == counter && a.Status != HttpStatusCode.OK));
+        }).OrderByDescending(o => o.Seconds).ToList();
+        var firstFailure = attempts.Where(a => a.Status != HttpStatusCode.OK && a.Done > killedAt).Select(a => (a.Done - killedAt).TotalSeconds).DefaultIfEmpty().Min();
+        output.WriteLine($"the killed node ran {onVictim} of {counters.Length} counters; " +
+            $"{attempts.Count} attempts, {attempts.Count(a => a.Status == HttpStatusCode.OK)} acknowledged; failures by status: " +
+            string.Join(", ", failures.Select(f => $"{f.Key}×{f.Value}")) + $"; first failure {firstFailure:F1} s after the kill");
+        output.WriteLine($"killed node listed unreachable {unreachableAt.TotalSeconds:F1} s and gone {removedAt.TotalSeconds:F1} s after the kill; " +
+            $"{outstanding.Count} counters had an increment outstanding at the kill; {interrupted.Count} interrupted, served again at most " +
+            $"{interrupted.Select(i => i.Seconds).DefaultIfEmpty().Max():F1} s after it: " + string.Join(", ", interrupted.Select(i => $"{i.Counter} {i.Seconds:F1} s ({i.Failed} failed)")));
+        output.WriteLine("answers by second after the kill (count/slowest): " + string.Join(" ", attempts.Where(a => a.Done > killedAt)
+            .GroupBy(a => (int)(a.Done - killedAt).TotalSeconds).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}/{g.Max(a => (a.Done - a.Sent).TotalSeconds):F1}")));
+        // Never a 500, a 504 or a client timeout (status 0, 15 s) during the failover: an answer, or a 503 that says retry.
+        Assert.DoesNotContain(failures.Keys, status => status != (int)HttpStatusCode.ServiceUnavailable);
+        Assert.All(interrupted, i => Assert.True(i.Seconds <= FailoverBudget.TotalSeconds,
+            $"{i.Counter} was served again only {i.Seconds:F1} s after the kill; the budget is {FailoverBudget.TotalSeconds} s"));
         foreach (var counter in counters)
         {
             var (status, value) = await IncrementAsync(survivors[0], counter);
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.True(value > acknowledged.GetValueOrDefault(counter), $"{counter}: {value} after {acknowledged.GetValueOrDefault(counter)} was acknowledged");
         }
+    }
+
+    [Fact]
+    public async Task The_owner_killed_in_the_middle_of_1000_puts_answers_each_204_or_503_with_retry_after_and_loses_no_body()
+    {
+        await using var cluster = await AkkaClusterNodes.StartAsync(3);
+        await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 3, TimeSpan.FromSeconds(45), "formation");
+        // Through node 0, to a kv object that sharding placed on node 1 (the one killed); read back through node 2.
+        var (through, reader) = (cluster.Clients[0], cluster.Clients[2]);
+        var store = await FindObjectOnAsync(cluster, owner: 1, through);
+        const int Puts = 1000;
+        var bodies = Enumerable.Range(0, Puts).Select(i => $"{{\"i\":{i},\"v\":\"{Guid.NewGuid():n}\"}}").ToArray();
+        var answers = new ConcurrentBag<(int Key, TimeSpan Done, TimeSpan Took, int Status, bool RetryAfter, string Code)>();
+        var stored = new ConcurrentDictionary<int, bool>();
+        var half = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        // Longer than the event deadline (30 s): a hang past the deadline shows as a timeout (status 0), not as a client's
+        // own give-up.
+        using var client = new HttpClient { BaseAddress = cluster.Nodes[0].Address, Timeout = TimeSpan.FromSeconds(40) };
+        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var key = Interlocked.Increment(ref next); key < Puts; key = Interlocked.Increment(ref next))
+            {
+                while (true)
+                {
+                    var sent = clock.Elapsed;
+                    var (status, retryAfter, code) = await PutAsync(client, store, key, bodies[key]);
+                    answers.Add((key, clock.Elapsed, clock.Elapsed - sent, status, retryAfter is not null, code));
+                    if (status == StatusCodes.NoContent)
+                    {
+                        stored[key] = true;
+                        if (stored.Count >= Puts / 2) half.TrySetResult();
+                        break;
+                    }
+                    if (status != StatusCodes.ServiceUnavailable || retryAfter is null) break; // counted below as a violation
+                    await Task.Delay(retryAfter.Value);
+                }
+            }
+        })).ToList();
+
+        await half.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        var killedAt = clock.Elapsed;
+        cluster.Nodes[1].Kill();
+        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(180));
+
+        var byStatus = answers.GroupBy(a => (a.Status, a.Code)).Select(g => $"{g.Key.Status} {g.Key.Code}×{g.Count()}");
+        var afterKill = answers.Where(a => a.Done > killedAt).ToList();
+        output.WriteLine($"{answers.Count} answers for {Puts} PUTs ({stored.Count} stored), killed after {killedAt.TotalSeconds:F1} s: " + string.Join(", ", byStatus));
+        output.WriteLine($"first answer after the kill {(afterKill.Min(a => a.Done) - killedAt).TotalSeconds:F1} s later; " +
+            $"first 503 {afterKill.Where(a => a.Status == StatusCodes.ServiceUnavailable).Select(a => (a.Done - killedAt).TotalSeconds).DefaultIfEmpty(double.NaN).Min():F1} s, " +
+            $"last 503 {afterKill.Where(a => a.Status == StatusCodes.ServiceUnavailable).Select(a => (a.Done - killedAt).TotalSeconds).DefaultIfEmpty(double.NaN).Max():F1} s after it; " +
+            $"slowest answer {answers.Max(a => a.Took).TotalSeconds:F1} s");
+        // Every answer is 204, or 503 with Retry-After: no 500, no 504, no hang (status 0).
+        Assert.All(answers, a => Assert.True(a.Status == StatusCodes.NoContent || (a.Status == StatusCodes.ServiceUnavailable && a.RetryAfter),
+            $"key {a.Key}: {a.Status} {a.Code} after {a.Took.TotalSeconds:F1} s"));
+        Assert.Equal(Puts, stored.Count);
+        // Every acknowledged body is there, whole, read through another surviving node.
+        for (var key = 0; key < Puts; key++)
+        {
+            using var read = await reader.GetAsync($"/ns/kv/name/{store}/keys/k{key:0000}");
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal(bodies[key], await read.Content.ReadAsStringAsync());
+        }
+    }
+
+    /// <summary>The name of a kv object that sharding placed on node <paramref name="owner"/>: a first PUT through
+    /// <paramref name="through"/> activates it there (that node's activation count goes up by one).</summary>
+    private static async Task<string> FindObjectOnAsync(AkkaClusterNodes cluster, int owner, HttpClient through)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            var name = $"puts-{i}";
+            var before = await MetricAsync(cluster.Clients[owner], "durable_activations_total");
+            var (status, _, code) = await PutAsync(through, name, -1, "\"probe\"");
+            Assert.True(status == StatusCodes.NoContent, $"{name}: {status} {code}");
+            if (await MetricAsync(cluster.Clients[owner], "durable_activations_total") == before + 1) return name;
+        }
+        throw new InvalidOperationException($"None of 40 kv objects was placed on node {owner}.");
+    }
+
+    /// <summary>A node's Prometheus sample <paramref name="name"/>, summed over its labels (e.g. <c>durable_activations_total</c>,
+    /// the objects activated there since it started).</summary>
+    private static async Task<long> MetricAsync(HttpClient client, string name)
+    {
+        var text = await client.GetStringAsync("/metrics");
+        return text.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>One PUT; status 0 when the request itself failed (connection refused, timed out).</summary>
+    private static async Task<(int Status, TimeSpan? RetryAfter, string Code)> PutAsync(HttpClient client, string store, int key, string json)
+    {
+        try
+        {
+            using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+            using var response = await client.PutAsync($"/ns/kv/name/{store}/keys/k{key:0000}", content);
+            var code = "";
+            if (!response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/json")
+                code = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString() ?? "";
+            return ((int)response.StatusCode, response.Headers.RetryAfter?.Delta, code);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, null, e.GetType().Name);
+        }
+    }
+
+    private static class StatusCodes
+    {
+        public const int NoContent = 204;
+        public const int ServiceUnavailable = 503;
     }
 
     [Fact]

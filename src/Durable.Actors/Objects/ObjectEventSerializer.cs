@@ -8,22 +8,25 @@ namespace Durable.Objects;
 /// <summary>
 /// Akka serializer for the object events sharding forwards to another node, and the owners' answers
 /// (<see cref="RemoteEvents"/> keeps the reply path). Only used on the wire between nodes, never persisted; every payload
-/// starts with its version byte so nodes of different versions refuse what they cannot read instead of misreading it.
+/// starts with its version byte so nodes of different versions refuse what they cannot read instead of misreading it
+/// (events are version 2 since their head carries the receipt flag; answers are version 1).
 /// Strings are BinaryWriter's length-prefixed UTF-8; headers are count:i32 then name, count:i32, values; a time span is
 /// its ticks (i64).
 /// <code>
-/// "F" FetchEvent v1:  0x01 target replyTo:string correlation:i64 remaining method:string uri:string version:string
+/// head = target replyTo:string correlation:i64 receiptWanted:bool remaining
+/// "F" FetchEvent v2:  0x02 head method:string uri:string version:string
 ///                     headers hasContent:bool [contentHeaders bodyLength:i32 body]
-/// "A" AlarmEvent v1:  0x01 target replyTo:string correlation:i64 remaining due:i64 utc ticks retryCount:i32
+/// "A" AlarmEvent v2:  0x02 head due:i64 utc ticks retryCount:i32
 /// "RF" FetchReply v1: 0x01 correlation:i64 status:i32 reason:string? version:string headers hasContent:bool
 ///                     [contentHeaders bodyLength:i32 body]
 /// "RA" AlarmReply v1: 0x01 correlation:i64 ran:bool
 /// "RE" FailedReply v1: 0x01 correlation:i64 code:string retryable:bool causes:i32 then type:string message:string
-/// "S" SocketEvent v1: 0x01 target replyTo:string correlation:i64 remaining kind:u8 socket
+/// "S" SocketEvent v2: 0x02 head kind:u8 socket
 ///                     then message: isText:bool (text:string | length:i32 bytes) | close: code:i32 reason:string
 ///                     wasClean:bool | error: type:string message:string
 /// "RD" DoneReply v1:  0x01 correlation:i64
-/// "C" ChannelEvent v1: 0x01 target replyTo:string correlation:i64 remaining kind:u8 event:string hasPayload:bool
+/// "RR" EventReceipt v1: 0x01 correlation:i64
+/// "C" ChannelEvent v2: 0x02 head kind:u8 event:string hasPayload:bool
 ///                     [payload:string (JSON)] topic:string joinRef:string? actor:string
 /// "RC" ChannelEventReply v1: 0x01 correlation:i64 status:string? hasResponse:bool [length:i32 JSON bytes]
 /// socket = id:16 bytes actor:string tags:i32 then strings, hasAttachment:bool [length:i32 bytes]
@@ -36,9 +39,10 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
 {
     public const int Id = 7103;
     private const byte V1 = 1;
+    private const byte V2 = 2;
 
     public static readonly Type[] Types =
-        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply), typeof(DoneReply), typeof(ChannelEventReply)];
+        [typeof(FetchEvent), typeof(AlarmEvent), typeof(SocketEvent), typeof(ChannelEvent), typeof(FetchReply), typeof(AlarmReply), typeof(FailedReply), typeof(DoneReply), typeof(ChannelEventReply), typeof(EventReceipt)];
 
     public override int Identifier => Id;
 
@@ -51,6 +55,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         SocketEvent => "S",
         ChannelEvent => "C",
         DoneReply => "RD",
+        EventReceipt => "RR",
         ChannelEventReply => "RC",
         FetchReply => "RF",
         AlarmReply => "RA",
@@ -64,7 +69,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream))
         {
-            w.Write(V1);
+            w.Write(obj is ObjectEvent ? V2 : V1);
             switch (obj)
             {
                 case FetchEvent e:
@@ -92,6 +97,9 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
                     }
                     break;
                 case DoneReply r:
+                    w.Write(r.Correlation);
+                    break;
+                case EventReceipt r:
                     w.Write(r.Correlation);
                     break;
                 case FetchReply r:
@@ -135,10 +143,11 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         try
         {
-            if (manifest is not ("F" or "A" or "S" or "C" or "RF" or "RA" or "RD" or "RC" or "RE"))
+            if (manifest is not ("F" or "A" or "S" or "C" or "RF" or "RA" or "RD" or "RC" or "RE" or "RR"))
                 throw new InvalidDataException($"An object event payload has the unknown manifest '{manifest}'.");
-            if (r.ReadByte() is var version && version != V1)
-                throw new InvalidDataException($"An object event '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
+            var expected = manifest is "F" or "A" or "S" or "C" ? V2 : V1;
+            if (r.ReadByte() is var version && version != expected)
+                throw new InvalidDataException($"An object event '{manifest}' payload has the unknown version {version}; this node reads version {expected}.");
             return manifest switch
             {
                 "F" => ReadFetch(r),
@@ -147,6 +156,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
                 "S" => ReadSocketEvent(r),
                 "RA" => new AlarmReply(r.ReadInt64(), r.ReadBoolean()),
                 "RD" => new DoneReply(r.ReadInt64()),
+                "RR" => new EventReceipt(r.ReadInt64()),
                 "C" => ReadChannelEvent(r),
                 "RC" => new ChannelEventReply(r.ReadInt64(), ReadOptional(r), r.ReadBoolean() ? ReadBody(r) : null),
                 _ => ReadFailedReply(r),
@@ -165,20 +175,24 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         w.Write(e.Target.Namespace);
         w.Write(e.Target.Bytes);
         WriteOptional(w, e.Target.Name);
-        var (replyTo, correlation) = remote.Register(e);
+        var (replyTo, correlation, receiptWanted) = remote.Register(e);
         w.Write(replyTo);
         w.Write(correlation);
+        w.Write(receiptWanted);
         w.Write(remote.Remaining(e).Ticks);
     }
 
-    private static (DurableObjectId Target, string ReplyTo, long Correlation, TimeSpan Remaining) ReadHead(BinaryReader r)
+    private static Head ReadHead(BinaryReader r)
     {
         var ns = r.ReadString();
         var id = r.ReadBytes(DurableObjectId.ByteLength);
         if (id.Length != DurableObjectId.ByteLength) throw new EndOfStreamException();
         var target = new DurableObjectId(ns, id, ReadOptional(r));
-        return (target, r.ReadString(), r.ReadInt64(), TimeSpan.FromTicks(r.ReadInt64()));
+        return new Head(target, r.ReadString(), r.ReadInt64(), r.ReadBoolean(), TimeSpan.FromTicks(r.ReadInt64()));
     }
+
+    /// <summary>What every event starts with: its object, where its answer goes, and the caller's remaining time.</summary>
+    private readonly record struct Head(DurableObjectId Target, string ReplyTo, long Correlation, bool ReceiptWanted, TimeSpan Remaining);
 
     private static void WriteFetch(BinaryWriter w, MemoryStream stream, FetchEvent e, RemoteEvents remote)
     {
@@ -221,7 +235,8 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
 
     private FetchEvent ReadFetch(BinaryReader r)
     {
-        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var head = ReadHead(r);
+        var target = head.Target;
         var request = new HttpRequestMessage(new HttpMethod(r.ReadString()), new Uri(r.ReadString(), UriKind.RelativeOrAbsolute))
         {
             Version = Version.Parse(r.ReadString()),
@@ -239,19 +254,20 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
             request.Options.Set(WebSocketUpgrade.Key, new WebSocketUpgrade(actor, ReadGuid(r), isRemote: true));
         }
         var remote = objects.Remote;
-        var e = new FetchEvent(target, remote.ArrivalFor(remaining), request);
-        remote.Adopt(e, replyTo, correlation);
+        var e = new FetchEvent(target, remote.ArrivalFor(head.Remaining), request);
+        remote.Adopt(e, head.ReplyTo, head.Correlation, head.ReceiptWanted);
         return e;
     }
 
     private AlarmEvent ReadAlarm(BinaryReader r)
     {
-        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var head = ReadHead(r);
+        var target = head.Target;
         var due = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
         var retryCount = r.ReadInt32();
         var remote = objects.Remote;
-        var e = new AlarmEvent(target, remote.ArrivalFor(remaining), due, retryCount);
-        remote.Adopt(e, replyTo, correlation);
+        var e = new AlarmEvent(target, remote.ArrivalFor(head.Remaining), due, retryCount);
+        remote.Adopt(e, head.ReplyTo, head.Correlation, head.ReceiptWanted);
         return e;
     }
 
@@ -298,7 +314,8 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
 
     private SocketEvent ReadSocketEvent(BinaryReader r)
     {
-        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var head = ReadHead(r);
+        var target = head.Target;
         var kind = (SocketEventKind)r.ReadByte();
         var socketId = ReadGuid(r);
         var actor = Provider.ResolveActorRef(r.ReadString());
@@ -306,7 +323,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         for (var i = 0; i < tags.Length; i++) tags[i] = r.ReadString();
         var attachment = r.ReadBoolean() ? ReadBody(r) : null;
         var remote = objects.Remote;
-        var arrivedAt = remote.ArrivalFor(remaining);
+        var arrivedAt = remote.ArrivalFor(head.Remaining);
         // The object's handle: the one it has here, or one made from the descriptor (its shard moved here, or it
         // hibernated on a node that never saw this socket).
         var socket = remote.Runtime.Sockets.Adopt(target, socketId, tags, attachment, actor);
@@ -317,7 +334,7 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
             SocketEventKind.Error => SocketEvent.Failed(socket, arrivedAt, new RemoteFailureException(r.ReadString(), r.ReadString(), null)),
             _ => throw new InvalidDataException($"A socket event has the unknown kind {(int)kind}."),
         };
-        remote.Adopt(e, replyTo, correlation);
+        remote.Adopt(e, head.ReplyTo, head.Correlation, head.ReceiptWanted);
         return e;
     }
 
@@ -339,7 +356,8 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
 
     private ChannelEvent ReadChannelEvent(BinaryReader r)
     {
-        var (target, replyTo, correlation, remaining) = ReadHead(r);
+        var head = ReadHead(r);
+        var target = head.Target;
         var kind = (ChannelEventKind)r.ReadByte();
         if (kind is not (ChannelEventKind.Join or ChannelEventKind.Message or ChannelEventKind.Leave))
             throw new InvalidDataException($"A channel event has the unknown kind {(int)kind}.");
@@ -352,8 +370,8 @@ internal sealed class ObjectEventSerializer(ExtendedActorSystem system, ShardedO
         // A join registers its subscriber when the object admits it; a message from a subscriber this node has not seen
         // (the object's shard moved here) registers it, so broadcasts reach it again.
         var channel = remote.Runtime.Sockets.AdoptChannel(target, topic, joinRef, actor, kind);
-        var e = new ChannelEvent(channel, remote.ArrivalFor(remaining), kind, @event, payload);
-        remote.Adopt(e, replyTo, correlation);
+        var e = new ChannelEvent(channel, remote.ArrivalFor(head.Remaining), kind, @event, payload);
+        remote.Adopt(e, head.ReplyTo, head.Correlation, head.ReceiptWanted);
         return e;
     }
 

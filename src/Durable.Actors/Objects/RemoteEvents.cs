@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Cluster;
 using Durable.Internal;
 using Durable.Storage;
 
@@ -17,7 +18,22 @@ namespace Durable.Objects;
 /// <item><b>Owner's node.</b> The event built from the bytes is admitted to this node's runtime (its in-flight count and
 /// deadline, with the caller's remaining time) and, when it completes, its outcome is told to the caller's reply actor:
 /// a response (status, headers, body), an alarm's outcome, or an error with its code and message, so the caller's edge
-/// answers as for a local failure.</item>
+/// answers as for a local failure. Everything the owner tells the caller has the owner's reply actor as its sender.</item>
+/// <item><b>Where each event went.</b> Akka does not tell a serializer where its bytes go, so the caller learns it from
+/// the answers: every answer's sender is the owner's reply actor, and its address becomes the home of the event's shard
+/// (namespace and the shard of <see cref="ObjectMessageExtractor"/>). An event is presumed to go to its shard's home when
+/// it is written; one for a shard whose home is not known yet asks for a receipt, which the owner tells at once when it
+/// adopts the event (only a shard's first contact, and the first after its home was lost, pays the extra message).</item>
+/// <item><b>Failover.</b> When a member becomes unreachable, or is downed or removed (not after a graceful leave, which
+/// hands shards off and drains first), every event waiting on that node fails at once with
+/// <see cref="OwnerUnreachableException"/> (503 <c>owner_unreachable</c> with Retry-After) instead of waiting for its
+/// deadline: the outcome is unknown, as the node may have stored the event's effects before it failed. While the node
+/// stays unreachable, an event written for a shard homed there fails the same way as it leaves (the region still routes
+/// it there until the node is removed). Events still buffered in the local region (shard not yet placed) were never
+/// written, so they are not failed: the region delivers them once their shard has a live home. Homes on a removed node
+/// are forgotten; the next event for such a shard asks for a receipt again. A home is a presumption between a shard's
+/// move and the new home's first answer: an event written then is presumed at the old home, and fails if that node is
+/// lost before the answer comes.</item>
 /// </list>
 /// </summary>
 internal sealed class RemoteEvents
@@ -25,17 +41,24 @@ internal sealed class RemoteEvents
     /// <summary>Room left in a remoting frame for what surrounds a body (URI, headers, Akka's envelope); at most a quarter of a small frame.</summary>
     internal const int FrameOverhead = 256 * 1024;
 
-    private readonly ConcurrentDictionary<long, ObjectEvent> _waiting = new();
+    private readonly ConcurrentDictionary<long, Waiting> _waiting = new();
+    // The node each shard's events went to last (learned from answers and receipts), and the members unreachable now.
+    private readonly ConcurrentDictionary<ShardKey, Address> _homes = new();
+    private readonly ConcurrentDictionary<Address, bool> _unreachable = new();
     private readonly ObjectRuntime _runtime;
     private readonly ActorSystem _system;
+    private readonly ObjectMessageExtractor _shards;
     private readonly IActorRef _replies;
     private long _lastCorrelation;
     private long _adopted;
+    private long _receiptsAsked;
+    private long _failedUnreachable;
 
-    public RemoteEvents(ActorSystem system, ObjectRuntime runtime)
+    public RemoteEvents(ActorSystem system, ObjectRuntime runtime, ObjectMessageExtractor shards)
     {
         _system = system;
         _runtime = runtime;
+        _shards = shards;
         _replies = system.ActorOf(Props.Create(() => new ReplyActor(this)), "durable-replies");
         var frame = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128000;
         MaxBodyBytes = (int)Math.Min(int.MaxValue, frame - Math.Min(FrameOverhead, frame / 4));
@@ -53,22 +76,41 @@ internal sealed class RemoteEvents
     /// <summary>How many events from other nodes this node took for its objects.</summary>
     public long Adopted => Volatile.Read(ref _adopted);
 
+    /// <summary>How many events were written here asking their owner for a receipt (their shard's home was not known).</summary>
+    public long ReceiptsAsked => Volatile.Read(ref _receiptsAsked);
+
+    /// <summary>How many waiting events failed here because their node became unreachable or left.</summary>
+    public long FailedUnreachable => Volatile.Read(ref _failedUnreachable);
+
+    /// <summary>The node this node last learned to host the shard of <paramref name="target"/>, if any.</summary>
+    public Address? HomeOf(DurableObjectId target) => _homes.GetValueOrDefault(ShardOf(target));
+
     internal ObjectRuntime Runtime => _runtime;
 
     // ---- the caller's node ----
 
-    /// <summary>Registers an event being serialized for another node; returns where its answer goes.</summary>
-    public (string ReplyTo, long Correlation) Register(ObjectEvent e)
+    /// <summary>
+    /// Registers an event being serialized for another node; returns where its answer goes and whether the owner must
+    /// tell a receipt on arrival (the shard's home is not known here). An event presumed to go to a node that is
+    /// unreachable now fails at once (it is written all the same: the region sends it there).
+    /// </summary>
+    public (string ReplyTo, long Correlation, bool ReceiptWanted) Register(ObjectEvent e)
     {
         var correlation = Interlocked.Increment(ref _lastCorrelation);
-        _waiting[correlation] = e;
+        var shard = ShardOf(e.Target);
+        var home = _homes.GetValueOrDefault(shard);
+        var entry = new Waiting(e, shard, home);
+        _waiting[correlation] = entry;
         Release(e);
         e.Done.ContinueWith(static (_, state) =>
         {
-            var (waiting, id) = ((ConcurrentDictionary<long, ObjectEvent>, long))state!;
-            waiting.TryRemove(id, out ObjectEvent? _);
+            var (waiting, id) = ((ConcurrentDictionary<long, Waiting>, long))state!;
+            waiting.TryRemove(id, out Waiting? _);
         }, (_waiting, correlation), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return (Akka.Serialization.Serialization.SerializedActorPath(_replies), correlation);
+        if (home is null) Interlocked.Increment(ref _receiptsAsked);
+        // Added to the waiting events first, checked second: a node marked unreachable meanwhile fails it in its sweep.
+        else if (_unreachable.ContainsKey(home)) FailUnreachable(entry, home, "is unreachable");
+        return (Akka.Serialization.Serialization.SerializedActorPath(_replies), correlation, home is null);
     }
 
     /// <summary>
@@ -88,9 +130,32 @@ internal sealed class RemoteEvents
     /// <summary>The remaining time of <paramref name="e"/>'s deadline on this node.</summary>
     public TimeSpan Remaining(ObjectEvent e) => _runtime.Options.EventDeadline - _runtime.Time.GetElapsedTime(e.ArrivedAt);
 
-    private void Answer(EventReply reply)
+    private ShardKey ShardOf(DurableObjectId target)
     {
-        if (!_waiting.TryRemove(reply.Correlation, out var e)) return; // answered already, or past its deadline
+        var entityId = target.ToString();
+        return new ShardKey(target.Namespace, _shards.ShardId(entityId));
+    }
+
+    // Written only when it changed: every answer passes here.
+    private void Learn(ShardKey shard, Address owner)
+    {
+        if (!_homes.TryGetValue(shard, out var known) || !known.Equals(owner)) _homes[shard] = owner;
+    }
+
+    /// <summary>The owner at <paramref name="owner"/> adopted the event: it is the node that will answer.</summary>
+    private void Receipt(EventReceipt receipt, Address owner)
+    {
+        if (!_waiting.TryGetValue(receipt.Correlation, out var entry)) return;
+        entry.Home = owner;
+        Learn(entry.Shard, owner);
+        if (_unreachable.ContainsKey(owner)) FailUnreachable(entry, owner, "is unreachable");
+    }
+
+    private void Answer(EventReply reply, Address owner)
+    {
+        if (!_waiting.TryRemove(reply.Correlation, out var entry)) return; // answered already, or past its deadline
+        Learn(entry.Shard, owner);
+        var e = entry.Event;
         switch (reply, e)
         {
             case (FetchReply answer, FetchEvent fetch):
@@ -123,10 +188,14 @@ internal sealed class RemoteEvents
         return _runtime.Time.GetTimestamp() - (long)(elapsed.TotalSeconds * _runtime.Time.TimestampFrequency);
     }
 
-    /// <summary>Admits an event that came from <paramref name="replyTo"/> and sends its outcome there when it completes.</summary>
-    public void Adopt(ObjectEvent e, string replyTo, long correlation)
+    /// <summary>
+    /// Admits an event that came from <paramref name="replyTo"/> and sends its outcome there when it completes; first a
+    /// receipt, when the caller asked for one (it did not know where the event's shard lives).
+    /// </summary>
+    public void Adopt(ObjectEvent e, string replyTo, long correlation, bool receiptWanted)
     {
         var caller = ((ExtendedActorSystem)_system).Provider.ResolveActorRef(replyTo);
+        if (receiptWanted) caller.Tell(new EventReceipt(correlation), _replies);
         _ = e switch
         {
             FetchEvent fetch => AnswerFetchAsync(fetch, caller, correlation),
@@ -151,10 +220,10 @@ internal sealed class RemoteEvents
         {
             reply = FailedReply.From(correlation, error);
         }
-        caller.Tell(reply, ActorRefs.NoSender);
+        caller.Tell(reply, _replies);
     }
 
-    private static async Task AnswerAlarmAsync(AlarmEvent e, IActorRef caller, long correlation)
+    private async Task AnswerAlarmAsync(AlarmEvent e, IActorRef caller, long correlation)
     {
         EventReply reply;
         try
@@ -165,7 +234,7 @@ internal sealed class RemoteEvents
         {
             reply = FailedReply.From(correlation, error);
         }
-        caller.Tell(reply, ActorRefs.NoSender);
+        caller.Tell(reply, _replies);
     }
 
     private async Task AnswerSocketAsync(SocketEvent e, IActorRef caller, long correlation)
@@ -182,7 +251,7 @@ internal sealed class RemoteEvents
         }
         // The client closed: the handle leaves this object once its close turn ran (the edge removes its own copy).
         if (e.Kind == SocketEventKind.Close && e.Socket.IsRemote) _runtime.Sockets.Remove(e.Socket);
-        caller.Tell(reply, ActorRefs.NoSender);
+        caller.Tell(reply, _replies);
     }
 
     private async Task AnswerChannelAsync(ChannelEvent e, IActorRef caller, long correlation)
@@ -198,15 +267,87 @@ internal sealed class RemoteEvents
         {
             reply = FailedReply.From(correlation, error);
         }
-        caller.Tell(reply, ActorRefs.NoSender);
+        caller.Tell(reply, _replies);
     }
 
-    /// <summary>Takes the owners' answers for this node's forwarded events.</summary>
+    // ---- failover ----
+
+    /// <summary>
+    /// A member became unreachable, or was downed or removed: the events waiting on it fail now (<paramref name="why"/>
+    /// null: none does). Its homes stay known while it is only unreachable (the region keeps routing there, so new events
+    /// for its shards fail as they leave); once it is downed or removed they are forgotten and the next event for those
+    /// shards asks for a receipt.
+    /// </summary>
+    private void Lost(Address node, string? why, bool gone)
+    {
+        if (why is not null)
+        {
+            _unreachable[node] = true;
+            foreach (var entry in _waiting.Values)
+                if (Equals(entry.Home, node)) FailUnreachable(entry, node, why);
+        }
+        if (!gone) return;
+        foreach (var (shard, home) in _homes)
+            if (Equals(home, node)) _homes.TryRemove(new KeyValuePair<ShardKey, Address>(shard, home));
+        // A node that comes back at the same address is a new incarnation, reachable until told otherwise.
+        _unreachable.TryRemove(node, out _);
+    }
+
+    private void Reachable(Address node) => _unreachable.TryRemove(node, out _);
+
+    private void FailUnreachable(Waiting entry, Address node, string why)
+    {
+        var e = entry.Event;
+        var error = new OwnerUnreachableException(
+            $"{e.Describe()} to object {e.Target} was sent to node {node}, which {why}; the outcome is unknown: the node may " +
+            "have run it and stored its effects before it failed. Retry after Retry-After: the object is served by another " +
+            "node once the cluster has removed that one.", e.Target, node.ToString());
+        if (e.TryFail(error)) Interlocked.Increment(ref _failedUnreachable);
+    }
+
+    /// <summary>Takes the owners' answers and receipts for this node's forwarded events, and hears of members lost.</summary>
     private sealed class ReplyActor : ReceiveActor
     {
-        public ReplyActor(RemoteEvents events) => Receive<EventReply>(events.Answer);
+        public ReplyActor(RemoteEvents events)
+        {
+            Receive<EventReply>(reply => events.Answer(reply, Sender.Path.Address));
+            Receive<EventReceipt>(receipt => events.Receipt(receipt, Sender.Path.Address));
+            Receive<ClusterEvent.UnreachableMember>(m => events.Lost(m.Member.Address, "became unreachable before it answered", gone: false));
+            Receive<ClusterEvent.ReachableMember>(m => events.Reachable(m.Member.Address));
+            Receive<ClusterEvent.MemberDowned>(m => events.Lost(m.Member.Address, "was downed before it answered", gone: true));
+            // A node that left gracefully handed its shards off and answered what it had adopted before it stopped (its
+            // runtime drains first); an event still presumed there went to the shard's new home, so none fails.
+            Receive<ClusterEvent.MemberRemoved>(m => events.Lost(m.Member.Address,
+                m.PreviousStatus == MemberStatus.Exiting ? null : "was removed from the cluster before it answered", gone: true));
+        }
+
+        protected override void PreStart() => Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberDowned), typeof(ClusterEvent.MemberRemoved));
+
+        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
+
+    /// <summary>An event on its way to another node: its shard, and the node presumed (or, after a receipt, known) to have it.</summary>
+    private sealed class Waiting(ObjectEvent e, ShardKey shard, Address? home)
+    {
+        private Address? _home = home;
+
+        public ObjectEvent Event { get; } = e;
+
+        public ShardKey Shard { get; } = shard;
+
+        public Address? Home
+        {
+            get => Volatile.Read(ref _home);
+            set => Volatile.Write(ref _home, value);
+        }
+    }
+
+    private readonly record struct ShardKey(string Namespace, string Shard);
 }
+
+/// <summary>The owner adopted the forwarded event (told at once when the caller asked, with the owner's reply actor as sender).</summary>
+internal sealed record EventReceipt(long Correlation);
 
 /// <summary>An owner's answer to a forwarded event, for the caller's reply actor.</summary>
 internal abstract record EventReply(long Correlation);
@@ -332,6 +473,7 @@ internal sealed record FailedReply(long Correlation, string Code, bool IsRetryab
             "object_reset" => new DurableObjectResetException(message, inner, target),
             "instantiation_failed" => new InstantiationFailedException(message, inner, target),
             "shard_moved" => new ShardMovedException(message, target),
+            "owner_unreachable" => new OwnerUnreachableException(message, target),
             "unknown_namespace" => new UnknownNamespaceException(target.Namespace),
             _ => new ForwardedObjectException(Code, message, inner, target, IsRetryable),
         };

@@ -79,7 +79,8 @@ internal sealed partial class ShardedObjects
         _system = system;
         _runtime = runtime;
         Materializer = system.Materializer();
-        _remote = new RemoteEvents(system, runtime);
+        var extractor = new ObjectMessageExtractor(runtime.Options.Shards);
+        _remote = new RemoteEvents(system, runtime, extractor);
         _cluster = Cluster.Get(system);
         Directory.Start(system, runtime.Sockets);
         if (readJournalPluginId is not null)
@@ -95,7 +96,7 @@ internal sealed partial class ShardedObjects
                 typeName: registration.Name,
                 entityPropsFactory: entityId => ObjectActor.Props(runtime, registration, entityId),
                 settings: settings,
-                messageExtractor: new ObjectMessageExtractor(runtime.Options.Shards),
+                messageExtractor: extractor,
                 allocationStrategy: ShardAllocationStrategy.LeastShardAllocationStrategy(settings.TuningParameters.LeastShardAllocationAbsoluteLimit, settings.TuningParameters.LeastShardAllocationRelativeLimit),
                 handOffStopMessage: ObjectProtocol.Stop.Instance);
         }

@@ -15,12 +15,15 @@ internal static class ClusterHocon
     /// <c>lease-implementation</c> name this path).</summary>
     public const string LeasePath = "akka.coordination.lease.durable-postgres";
 
-    // Failover budget for a kill -9 (10 s): unreachable ~2 s after heartbeat-interval + acceptable-heartbeat-pause (~4 s),
-    // downed by the SBR stable-after later (~6 s), removed and its shards re-homed; their leases, last renewed at the
-    // kill, expired at heartbeat-timeout (5 s) by then; a shard that asks too early retries after lease-retry-interval.
+    // Failover budget for a kill -9 (10 s): unreachable after heartbeat-interval + acceptable-heartbeat-pause (~4 s, when
+    // the events waiting on it fail with 503 owner_unreachable), downed by the SBR stable-after later (~5.5 s), removed at
+    // the leader's next action, its shards re-homed (regions retry the coordinator every sharding retry-interval); their
+    // leases, last renewed at the kill, expired at heartbeat-timeout (5 s) by then; a shard that asks too early retries
+    // after lease-retry-interval.
     public static readonly Config Defaults = ConfigurationFactory.ParseString($$"""
         akka.cluster {
           downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+          leader-actions-interval = 500ms
           failure-detector {
             heartbeat-interval = 1s
             acceptable-heartbeat-pause = 2s
@@ -28,7 +31,7 @@ internal static class ClusterHocon
           }
           split-brain-resolver {
             active-strategy = lease-majority
-            stable-after = 2s
+            stable-after = 1.5s
             lease-majority {
               lease-implementation = "{{LeasePath}}"
               acquire-lease-delay-for-minority = 2s
@@ -37,6 +40,7 @@ internal static class ClusterHocon
           sharding {
             use-lease = "{{LeasePath}}"
             lease-retry-interval = 1s
+            retry-interval = 1s
           }
         }
         {{LeasePath}} {

@@ -21,6 +21,8 @@ internal readonly record struct EdgeError(int Status, string Code, string Messag
         OverloadedException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),
         // Cluster: the object's shard is moving or its owner is unreachable; a retry finds the new owner.
         ShardMovedException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),
+        // Cluster: the node that had the event became unreachable before it answered; the outcome is unknown.
+        OwnerUnreachableException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),
         DeadlineExceededException e => new(StatusCodes.Status504GatewayTimeout, e.Code, e.Message),
         // The event's effects after the last durable commit are gone; the next attempt reaches a fresh instance.
         DurableObjectResetException e => new(StatusCodes.Status503ServiceUnavailable, e.Code, e.Message, IsRetryable: true),

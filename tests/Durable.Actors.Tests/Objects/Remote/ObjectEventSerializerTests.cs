@@ -113,6 +113,7 @@ public sealed class ObjectEventSerializerTests : IAsyncLifetime
         var readResponse = Assert.IsType<FetchReply>(RoundTrip(response));
         var readNoContent = Assert.IsType<FetchReply>(RoundTrip(noContent));
         var readAlarm = Assert.IsType<AlarmReply>(RoundTrip(new AlarmReply(45, true)));
+        var readReceipt = Assert.IsType<EventReceipt>(RoundTrip(new EventReceipt(46)));
         var readFailed = Assert.IsType<FailedReply>(RoundTrip(failed));
 
         Assert.Equal((42L, 418, "Teapot", HttpVersion.Version11), (readResponse.Correlation, readResponse.Status, readResponse.Reason, readResponse.Version));
@@ -122,6 +123,7 @@ public sealed class ObjectEventSerializerTests : IAsyncLifetime
         Assert.Null(readNoContent.ContentHeaders);
         Assert.IsNotType<ByteArrayContent>(readNoContent.ToResponse().Content);
         Assert.Equal(new AlarmReply(45, true), readAlarm);
+        Assert.Equal(new EventReceipt(46), readReceipt);
         Assert.Equal((44L, "object_error", false), (readFailed.Correlation, readFailed.Code, readFailed.IsRetryable));
         Assert.Equal(failed.Causes, readFailed.Causes);
 
@@ -133,6 +135,9 @@ public sealed class ObjectEventSerializerTests : IAsyncLifetime
         Assert.IsType<DeadlineExceededException>(FailedReply.From(1, new DeadlineExceededException("late", target)).ToException(target));
         Assert.IsType<InstantiationFailedException>(FailedReply.From(1, new InstantiationFailedException("no", null, target)).ToException(target));
         Assert.Equal("overloaded", Assert.IsType<OverloadedException>(FailedReply.From(1, new OverloadedException("full", target)).ToException(target)).Code);
+        // A node that relayed the event to one that became unreachable passes the same 503 on.
+        Assert.Equal("owner_unreachable", Assert.IsType<OwnerUnreachableException>(
+            FailedReply.From(1, new OwnerUnreachableException("gone", target)).ToException(target)).Code);
     }
 
     [Fact]

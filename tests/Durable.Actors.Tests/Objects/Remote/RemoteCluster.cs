@@ -19,11 +19,26 @@ namespace Durable.Actors.Tests.Objects.Remote;
 /// the shared test PostgreSQL. Ready once every region (each namespace's and the alarm books') knows both nodes, so
 /// shards spread over both from the first message.
 /// </summary>
-public sealed class RemoteCluster : IAsyncLifetime
+public class RemoteCluster : IAsyncLifetime
 {
     public const int Size = 2;
-    public static readonly TimeSpan EventDeadline = TimeSpan.FromSeconds(3);
     private readonly FreshPostgresSchema _schema = new("remote_");
+    private readonly string _akka;
+
+    public RemoteCluster()
+        : this(TimeSpan.FromSeconds(3), "")
+    {
+    }
+
+    /// <param name="eventDeadline">The nodes' event deadline.</param>
+    /// <param name="akka">More Akka settings for both nodes (HOCON).</param>
+    protected RemoteCluster(TimeSpan eventDeadline, string akka)
+    {
+        EventDeadline = eventDeadline;
+        _akka = akka;
+    }
+
+    public TimeSpan EventDeadline { get; }
 
     public List<RemoteNode> Nodes { get; } = [];
 
@@ -32,7 +47,7 @@ public sealed class RemoteCluster : IAsyncLifetime
         await _schema.CreateAsync();
         var ports = FreePorts(Size);
         for (var i = 0; i < Size; i++)
-            Nodes.Add(await RemoteNode.StartAsync($"node{i + 1}", ports[i], ports[0], _schema.ConnectionString));
+            Nodes.Add(await RemoteNode.StartAsync($"node{i + 1}", ports[i], ports[0], _schema.ConnectionString, EventDeadline, _akka));
         await Task.WhenAll(Nodes.Select(n => n.WhenRegionsKnowAsync(Size)));
     }
 
@@ -74,21 +89,24 @@ public sealed class RemoteNode : IAsyncDisposable
 
     internal ShardedObjects Objects => Runtime.Objects!;
 
-    public static async Task<RemoteNode> StartAsync(string name, int port, int seedPort, string connectionString)
+    public static async Task<RemoteNode> StartAsync(string name, int port, int seedPort, string connectionString, TimeSpan eventDeadline, string akka)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var settings = ConfigurationFactory.ParseString(akka);
+        // A transport adapter (e.g. Akka's throttler, "trttl") adds its name to the addresses' protocol.
+        var protocol = string.Concat((settings.HasPath("akka.remote.dot-netty.tcp.applied-adapters") ? settings.GetStringList("akka.remote.dot-netty.tcp.applied-adapters") : []).Reverse().Select(a => a + "."));
         var seeds = ConfigurationFactory.ParseString($"""
             akka.remote.dot-netty.tcp.hostname = 127.0.0.1
             akka.remote.dot-netty.tcp.port = {port}
-            akka.cluster.seed-nodes = ["akka.tcp://durable@127.0.0.1:{seedPort}"]
-            """);
+            akka.cluster.seed-nodes = ["akka.{protocol}tcp://durable@127.0.0.1:{seedPort}"]
+            """).WithFallback(settings);
         builder.Services.AddDurableObjects(o =>
             {
                 TestNamespaces.AddAll(o);
                 o.AddNamespace<RemoteObject>("remote");
                 o.AddNamespace<Unbuildable>("unbuildable");
-                o.EventDeadline = RemoteCluster.EventDeadline;
+                o.EventDeadline = eventDeadline;
                 o.CollectionInterval = TimeSpan.FromMilliseconds(100);
             })
             .UseAkkaObjects(ObjectJournal.Postgres(_ => connectionString), seeds);

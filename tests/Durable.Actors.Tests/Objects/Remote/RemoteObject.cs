@@ -8,7 +8,7 @@ public sealed record NodeName(string Value);
 
 /// <summary>
 /// An object for requests that cross nodes: says where it runs, echoes a request whole (headers, content headers and
-/// body back, with the body's SHA-256), throws, waits on its node's probe gate, and cannot be built when its name
+/// body back, with the body's SHA-256), throws, waits on its node's probe gate (counting "remote.blocked" as it starts to), and cannot be built when its name
 /// starts with "broken" (after bumping its node's "remote.broken" counter).
 /// </summary>
 public sealed class RemoteObject : DurableObject
@@ -36,6 +36,7 @@ public sealed class RemoteObject : DurableObject
             case "/throw":
                 throw new InvalidOperationException("boom from the remote object");
             case "/block":
+                _probe.Bump("remote.blocked");
                 await _probe.Gate("remote.block");
                 return TestCounter.Text("unblocked");
             case "/echo":
