@@ -303,7 +303,7 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     }
 
     /// <summary>A node's Prometheus sample <paramref name="name"/>, summed over its labels (e.g. <c>durable_activations_total</c>,
-    /// the objects activated there since it started).</summary>
+    /// the objects activated there since it started); 0 when absent.</summary>
     private static async Task<long> MetricAsync(HttpClient client, string name)
     {
         var text = await client.GetStringAsync("/metrics");
@@ -393,12 +393,6 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     }
 
     /// <summary>One increment; status 0 when the request itself failed (connection refused, timed out).</summary>
-    /// <summary>A counter of the node's /metrics (Prometheus text), summed over its series; 0 when absent.</summary>
-    private static async Task<long> MetricAsync(HttpClient client, string name) =>
-        (await client.GetStringAsync("/metrics")).Split('\n')
-            .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
-            .Sum(line => (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-
     private static async Task<(HttpStatusCode Status, long Value)> IncrementAsync(HttpClient client, string counter)
     {
         try
