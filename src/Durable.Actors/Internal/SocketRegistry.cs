@@ -98,6 +98,13 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         }
     }
 
+    /// <summary>Registers this edge's copy of a subscription that the object admitted on another node (it counts against
+    /// the limit there, not here).</summary>
+    public void Keep(ChannelSubscription channel)
+    {
+        while (!TryAddChannel(channel, int.MaxValue)) { }
+    }
+
     /// <summary>Registers an admitted subscriber; false when the object is at its limit.</summary>
     public bool TryAdd(ChannelSubscription channel) => TryAddChannel(channel, Options.MaxSocketsPerObject);
 

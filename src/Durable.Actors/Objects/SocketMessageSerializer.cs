@@ -15,14 +15,17 @@ namespace Durable.Objects;
 /// "R" SocketAutoResponse v1: 0x01 isSet:bool [request:string response:string]
 /// "P" ChannelPush v1:        0x01 topic:string hasJoinRef:bool [joinRef:string] event:string length:i32 payload JSON
 /// "Q" SocketsOf v1:          0x01 namespace:string id:32 bytes hasName:bool [name:string]
-/// "H" SocketsHere v1:        0x01 count:i32 then socketId:16 bytes actor:string tags:i32 then strings
-///                            hasAttachment:bool [length:i32 bytes]
+/// "H" SocketsHere v2:        0x02 count:i32 then socketId:16 bytes actor:string tags:i32 then strings
+///                            hasAttachment:bool [length:i32 bytes]; then channels:i32 then topic:string
+///                            hasJoinRef:bool [joinRef:string] actor:string
+///                            (v1, still read: the sockets only, no channel count)
 /// </code>
 /// </summary>
 internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int Id = 7104;
     private const byte V1 = 1;
+    private const byte V2 = 2;
 
     public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse), typeof(SocketsOf), typeof(SocketsHere), typeof(ChannelPush)];
 
@@ -44,7 +47,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream))
         {
-            w.Write(V1);
+            w.Write(obj is SocketsHere ? V2 : V1);
             switch (obj)
             {
                 case OutgoingFrame { Type: WebSocketMessageType.Close } frame:
@@ -94,6 +97,14 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
                         w.Write(socket.Attachment is not null);
                         if (socket.Attachment is not null) WriteBytes(w, socket.Attachment);
                     }
+                    w.Write(here.Channels.Length);
+                    foreach (var channel in here.Channels)
+                    {
+                        w.Write(channel.Topic);
+                        w.Write(channel.JoinRef is not null);
+                        if (channel.JoinRef is not null) w.Write(channel.JoinRef);
+                        w.Write(Akka.Serialization.Serialization.SerializedActorPath(channel.Actor));
+                    }
                     break;
                 default:
                     throw new ArgumentException($"SocketMessageSerializer cannot serialize {obj.GetType()}.", nameof(obj));
@@ -109,15 +120,16 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         {
             if (manifest is not ("O" or "T" or "R" or "Q" or "H" or "P"))
                 throw new InvalidDataException($"A socket message payload has the unknown manifest '{manifest}'.");
-            if (r.ReadByte() is var version && version != V1)
-                throw new InvalidDataException($"A socket message '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
+            var newest = manifest == "H" ? V2 : V1;
+            if (r.ReadByte() is var version && (version < V1 || version > newest))
+                throw new InvalidDataException($"A socket message '{manifest}' payload has the unknown version {version}; this node reads versions {V1}-{newest}.");
             return manifest switch
             {
                 "O" => ReadFrame(r),
                 "T" => new SocketAttachment(r.ReadBoolean() ? ReadBytes(r) : null),
                 "Q" => new SocketsOf(ReadTarget(r)),
                 "P" => new ChannelPush(r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadString(), ReadBytes(r)),
-                "H" => ReadHere(r),
+                "H" => ReadHere(r, version),
                 _ => r.ReadBoolean() ? new SocketAutoResponse(r.ReadString(), r.ReadString()) : new SocketAutoResponse(null, null),
             };
         }
@@ -143,7 +155,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         return new DurableObjectId(ns, id, r.ReadBoolean() ? r.ReadString() : null);
     }
 
-    private SocketsHere ReadHere(BinaryReader r)
+    private SocketsHere ReadHere(BinaryReader r, byte version)
     {
         var sockets = new SocketDescriptor[ReadCount(r)];
         for (var i = 0; i < sockets.Length; i++)
@@ -155,7 +167,10 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
             for (var j = 0; j < tags.Length; j++) tags[j] = r.ReadString();
             sockets[i] = new SocketDescriptor(new Guid(idBytes), actor, tags, r.ReadBoolean() ? ReadBytes(r) : null);
         }
-        return new SocketsHere(sockets);
+        var channels = new ChannelDescriptor[version >= V2 ? ReadCount(r) : 0];
+        for (var i = 0; i < channels.Length; i++)
+            channels[i] = new ChannelDescriptor(r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, system.Provider.ResolveActorRef(r.ReadString()));
+        return new SocketsHere(sockets, channels);
     }
 
     private static int ReadCount(BinaryReader r)

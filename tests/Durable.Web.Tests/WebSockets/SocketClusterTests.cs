@@ -215,6 +215,37 @@ public sealed class SocketClusterTests : IAsyncLifetime
         Assert.Equal($$"""[null,null,"{{topic}}","news",{"text":"later"}]""", (await far.EventAsync(topic, "news")).GetRawText());
     }
 
+    [Fact]
+    public async Task After_its_owner_node_leaves_a_broadcast_reaches_the_phoenix_subscribers_on_both_other_nodes()
+    {
+        var (edge, owner, name) = await ObjectOnOtherNodeAsync("probe", "phx-moved");
+        var third = _nodes.Single(n => n != edge && n != owner);
+        var topic = $"probe:{name}";
+        using var b = await PhoenixClient.ConnectAsync(edge);
+        using var c = await PhoenixClient.ConnectAsync(third);
+        await b.JoinAsync(topic, "1");
+        await c.JoinAsync(topic, "1");
+        foreach (var client in new[] { b, c }) await client.EventAsync(topic, "welcome");
+
+        // The owner leaves gracefully: the shard moves to one of the other two nodes, where the object starts without
+        // having seen either subscriber (both joins ran on the old owner).
+        _nodes.Remove(owner);
+        await owner.DisposeAsync();
+
+        // The first events after the move are broadcasts (requests), not channel messages (which would bring their
+        // subscriber along).
+        for (var i = 0; i < 3; i++)
+        {
+            using (var sent = await edge.Client.PostAsync($"/ns/probe/name/{name}/broadcast?moved{i}", null))
+                Assert.Equal(HttpStatusCode.NoContent, sent.StatusCode);
+            foreach (var client in new[] { b, c })
+                Assert.Equal($$"""[null,null,"{{topic}}","news",{"text":"moved{{i}}"}]""", (await client.EventAsync(topic, "news")).GetRawText());
+        }
+        Assert.True(edge.IsActive("probe", name) || third.IsActive("probe", name));
+        Assert.Equal(WebSocketState.Open, b.Socket.State);
+        Assert.Equal(WebSocketState.Open, c.Socket.State);
+    }
+
     /// <summary>A fresh object name whose object lives on one node (owner) and is not on the other (edge).</summary>
     private async Task<(SocketHost Edge, SocketHost Owner, string Name)> ObjectOnOtherNodeAsync(string ns, string prefix)
     {

@@ -150,6 +150,9 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         Reply(frame, reply);
         Runtime.Metrics.ChannelJoined(reply.IsOk);
         if (!reply.IsOk) return;
+        // Admitted by the object on another node: this node keeps its own copy of the subscription, which its socket
+        // directory describes to the object's next owner (its shard moved), so broadcasts keep reaching it.
+        if (channel.Owner is null) Runtime.Sockets.Keep(channel);
         _joined[frame.Topic] = channel;
         channel.Activate();
     }

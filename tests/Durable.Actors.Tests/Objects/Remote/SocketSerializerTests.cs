@@ -57,13 +57,31 @@ public sealed class SocketSerializerTests : IAsyncLifetime
 
         var actor = System.ActorOf(Props.Empty);
         var descriptor = new SocketDescriptor(Guid.NewGuid(), actor, ["a", "b"], [9, 8]);
-        var here = Assert.IsType<SocketsHere>(RoundTrip(new SocketsHere([descriptor, descriptor with { Attachment = null, Tags = [] }])));
+        var subscriber = System.ActorOf(Props.Empty);
+        var channels = new[] { new ChannelDescriptor("room:a", "3", subscriber), new ChannelDescriptor("room:a", null, actor) };
+        var here = Assert.IsType<SocketsHere>(RoundTrip(new SocketsHere([descriptor, descriptor with { Attachment = null, Tags = [] }], channels)));
         Assert.Equal(2, here.Sockets.Length);
         Assert.Equal((descriptor.SocketId, actor), (here.Sockets[0].SocketId, here.Sockets[0].Actor));
         Assert.Equal(["a", "b"], here.Sockets[0].Tags);
         Assert.Equal([9, 8], here.Sockets[0].Attachment);
         Assert.Null(here.Sockets[1].Attachment);
         Assert.Empty(here.Sockets[1].Tags);
+        Assert.Equal(channels, here.Channels);
+    }
+
+    [Fact]
+    public void A_directory_answer_of_version_1_reads_as_sockets_without_channels()
+    {
+        var actor = System.ActorOf(Props.Empty);
+        var (serializer, manifest, bytes) = Write(new SocketsHere([new SocketDescriptor(Guid.NewGuid(), actor, ["a"], null)], []));
+        Assert.Equal(2, bytes[0]);
+        // Version 1 is version 2 without the channel count at the end.
+        bytes[0] = 1;
+        var here = Assert.IsType<SocketsHere>(serializer.FromBinary(bytes[..^4], manifest));
+        Assert.Equal(actor, Assert.Single(here.Sockets).Actor);
+        Assert.Empty(here.Channels);
+        bytes[0] = 3;
+        Assert.Contains("unknown version 3", Assert.Throws<InvalidDataException>(() => serializer.FromBinary(bytes, manifest)).Message);
     }
 
     [Fact]
