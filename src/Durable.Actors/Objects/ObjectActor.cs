@@ -135,7 +135,7 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
                 return true;
             case ObjectProtocol.SocketsGathered gathered:
                 var found = gathered.Found;
-                foreach (var d in found.Sockets) _runtime.Sockets.Adopt(Id, d.SocketId, d.Tags, d.Attachment, d.Actor);
+                foreach (var d in found.Sockets) _runtime.Sockets.Adopt(Id, d.SocketId, d.Tags, d.Attachment, d.Actor).NoteAutoResponse(d.AutoResponseAt);
                 foreach (var d in found.Channels) _runtime.Sockets.AdoptChannel(Id, d.Topic, d.JoinRef, d.Actor, ChannelEventKind.Message);
                 if (found.Missing.Length > 0)
                     ObjectLog.SocketsIncomplete(_runtime.Logger, Id, found.Sockets.Length + found.Channels.Length, string.Join(", ", found.Missing));

@@ -5,7 +5,7 @@ using Durable.Internal;
 namespace Durable.Objects;
 
 /// <summary>One client socket as its edge describes it to an object on another node.</summary>
-internal sealed record SocketDescriptor(Guid SocketId, IActorRef Actor, string[] Tags, byte[]? Attachment);
+internal sealed record SocketDescriptor(Guid SocketId, IActorRef Actor, string[] Tags, byte[]? Attachment, long AutoResponseAt = 0);
 
 /// <summary>One Phoenix subscription of an object as its connection's edge describes it to an object on another node:
 /// the topic, the join ref its pushes carry, and the connection's socket actor.</summary>
@@ -29,6 +29,10 @@ internal sealed record GatheredSockets(SocketDescriptor[] Sockets, ChannelDescri
 /// registers them before its first event, so it sees all its sockets and its broadcasts reach every subscriber.</item>
 /// <item>A handle this node's objects hold for a connection elsewhere is removed when that socket actor stops (the client
 /// left, or its node went away), so no object keeps a socket that is gone.</item>
+/// <item>For such a handle it tells the socket actor <see cref="SocketHeld"/>; the edge then reports each auto-response it
+/// answers on that socket (<see cref="SocketAutoResponded"/>, and the last one at once), which the directory writes on the
+/// handle without waking the object: <c>GetWebSocketAutoResponseTimestamp</c> sees it on every node. A starting object
+/// gets the timestamp with the socket's descriptor.</item>
 /// </list>
 /// </summary>
 internal sealed class SocketDirectory
@@ -84,7 +88,11 @@ internal sealed class SocketDirectory
                 case SocketsOf query:
                     Sender.Tell(Here(query.Target));
                     break;
+                case SocketAutoResponded responded:
+                    registry.Find(responded.Target)?.Find(responded.SocketId)?.NoteAutoResponse(responded.At);
+                    break;
                 case Watch watch:
+                    if (watch.Handle is HibernatableSocket held) watch.Actor.Tell(new SocketHeld(held.Id), Self);
                     if (!_watched.TryGetValue(watch.Actor, out var handles))
                     {
                         _watched[watch.Actor] = handles = [];
@@ -111,7 +119,7 @@ internal sealed class SocketDirectory
             if (registry.Find(target) is not { } entry) return new SocketsHere([], []);
             var sockets = entry.Sockets(null).Cast<HibernatableSocket>()
                 .Where(s => !s.IsRemote && s.State == SocketState.Open && s.Actor is not null)
-                .Select(s => new SocketDescriptor(s.Id, s.Actor!, [.. s.Tags], s.AttachmentBytes))
+                .Select(s => new SocketDescriptor(s.Id, s.Actor!, [.. s.Tags], s.AttachmentBytes, s.AutoResponseAt))
                 .ToArray();
             var channels = entry.Channels()
                 .Where(c => !c.IsRemote && c.Actor is not null)
