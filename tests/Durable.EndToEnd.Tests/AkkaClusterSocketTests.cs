@@ -126,6 +126,7 @@ public sealed class AkkaClusterSocketTests(ITestOutputHelper output)
 
             var sent = new ConcurrentDictionary<string, ConcurrentBag<string>>();
             var refused = new ConcurrentBag<string>();
+            var slowest = new ConcurrentBag<(double Seconds, string Body)>();
             var round = 0;
             async Task RoundAsync(HttpClient[] clients)
             {
@@ -135,6 +136,7 @@ public sealed class AkkaClusterSocketTests(ITestOutputHelper output)
                 await Parallel.ForEachAsync(rooms, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (room, _) =>
                 {
                     var body = $"{room} round {r} via node {through + 1}";
+                    var started = Stopwatch.GetTimestamp();
                     try
                     {
                         using var content = new StringContent(JsonSerializer.Serialize(new { body }), Encoding.UTF8, "application/json");
@@ -146,6 +148,7 @@ public sealed class AkkaClusterSocketTests(ITestOutputHelper output)
                     {
                         refused.Add($"{e.GetType().Name} {body}");
                     }
+                    slowest.Add((Stopwatch.GetElapsedTime(started).TotalSeconds, body));
                 });
             }
 
@@ -203,7 +206,8 @@ public sealed class AkkaClusterSocketTests(ITestOutputHelper output)
             output.WriteLine($"{rooms.Length} rooms over {shardOf.Values.Distinct().Count()} shards; {moved.Length} rooms in " +
                 $"{moved.Select(r => shardOf[r]).Distinct().Count()} moved shards; {raw.Count} raw sockets + {phoenix.Count} Phoenix connections " +
                 $"x {rooms.Length} joins; {round} rounds, {messages} messages stored ({refused.Count} not acknowledged: " +
-                $"{string.Join("; ", refused.Take(5))}); each raw socket and subscriber got its room's every stored message, once");
+                $"{string.Join("; ", refused.Take(5))}); each raw socket and subscriber got its room's every stored message, once; slowest POSTs " +
+                string.Join(", ", slowest.OrderByDescending(p => p.Seconds).Take(3).Select(p => $"{p.Seconds:F1} s ({p.Body})")));
             output.WriteLine($"third node listening at {joinedAt.TotalSeconds:F1} s after {roundsBeforeJoin} rounds, holding 2 chat shards at " +
                 $"{movedAt.TotalSeconds:F1} s after {roundsWhileMoving} more rounds through 3 nodes, " +
                 $"done at {watch.Elapsed.TotalSeconds:F1} s");
