@@ -76,7 +76,7 @@ public sealed class DurableObjectState
         }
         else
         {
-            upgrade.Rejection = $"object has {sockets.Options.MaxSocketsPerObject} sockets, its limit";
+            upgrade.Rejection = sockets.LimitReason;
             _activation.Metrics.SocketRefused();
         }
         return new HttpResponseMessage(HttpStatusCode.SwitchingProtocols) { RequestMessage = request };

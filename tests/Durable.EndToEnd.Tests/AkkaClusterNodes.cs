@@ -13,8 +13,6 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
     private readonly string _server;
     private readonly string _schema = "akka_" + Guid.NewGuid().ToString("n")[..12];
 
-    private string[] _args = [];
-
     private AkkaClusterNodes(string server) => _server = server;
 
     public List<NodeProcess> Nodes { get; } = [];
@@ -35,14 +33,8 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
             await using var command = new NpgsqlCommand($"CREATE SCHEMA {cluster._schema}", connection);
             await command.ExecuteNonQueryAsync();
         }
-        var cs = new NpgsqlConnectionStringBuilder(server) { SearchPath = cluster._schema, MaxPoolSize = 20 }.ConnectionString;
-        cluster._args =
-        [
-            "--Durable:Storage:Provider=postgres",
-            $"--Durable:Storage:Postgres:ConnectionString={cs}",
-            "--Durable:Cluster:Enabled=true",
-        ];
-        var starts = Enumerable.Range(0, count).Select(_ => NodeProcess.StartAsync(cluster._args)).ToList();
+        cluster.ConnectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = cluster._schema, MaxPoolSize = 20 }.ConnectionString;
+        var starts = Enumerable.Range(0, count).Select(_ => cluster.StartNodeAsync()).ToList();
         try
         {
             await Task.WhenAll(starts);
@@ -54,12 +46,44 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>Starts one more node on the same schema (it joins through PostgreSQL); its client is the last.</summary>
-    public async Task<NodeProcess> AddAsync()
+    /// <summary>The nodes' PostgreSQL (the cluster's own schema).</summary>
+    public string ConnectionString { get; private set; } = "";
+
+    private Task<NodeProcess> StartNodeAsync() => NodeProcess.StartAsync(
+    [
+        "--Durable:Storage:Provider=postgres",
+        $"--Durable:Storage:Postgres:ConnectionString={ConnectionString}",
+        "--Durable:Cluster:Enabled=true",
+    ]);
+
+    /// <summary>Starts one more node, which joins the cluster through PostgreSQL; returns its index.</summary>
+    public async Task<int> AddNodeAsync()
     {
-        var node = await NodeProcess.StartAsync(_args);
-        Add(node);
-        return node;
+        Add(await StartNodeAsync());
+        return Nodes.Count - 1;
+    }
+
+    /// <summary>
+    /// Which node holds the lease of each shard of <paramref name="typeName"/> (a namespace) now, shard id → the owner's
+    /// <c>system@host:port</c>: sharding's per-shard lease (<c>use-lease</c>) names the node whose shard runs the
+    /// shard's objects. Rows past their expiry or released are left out.
+    /// </summary>
+    public async Task<Dictionary<string, string>> ShardOwnersAsync(string typeName)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT name, owner FROM durable_akka_leases WHERE name LIKE $1 AND owner IS NOT NULL AND expires_at > now()", connection);
+        var prefix = $"-shard-{typeName}-";
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"%{prefix}%" });
+        var owners = new Dictionary<string, string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var name = reader.GetString(0);
+            owners[name[(name.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..]] = reader.GetString(1);
+        }
+        return owners;
     }
 
     private void Add(NodeProcess node)

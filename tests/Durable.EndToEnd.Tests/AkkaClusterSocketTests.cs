@@ -1,6 +1,12 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
+using Akka.Cluster.Sharding;
 using Durable.Web.Tests.WebSockets;
+using Xunit.Abstractions;
 
 namespace Durable.EndToEnd.Tests;
 
@@ -9,7 +15,7 @@ namespace Durable.EndToEnd.Tests;
 /// and Phoenix subscribers talk to their object on whichever node it lives, through sharding and remoting only.
 /// </summary>
 [Collection("cluster processes")]
-public sealed class AkkaClusterSocketTests
+public sealed class AkkaClusterSocketTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_chat_socket_and_a_phoenix_subscriber_on_each_of_three_nodes_see_every_message()
@@ -76,6 +82,256 @@ public sealed class AkkaClusterSocketTests
             Assert.Equal("\u0001\u0002\u0003", bytes);
             await ws.CloseOutputAsync((WebSocketCloseStatus)4000, "bye", CancellationToken.None);
             Assert.Equal(4000, await ws.ReceiveCloseAsync("the answer to close 4000"));
+        }
+    }
+
+    [Fact]
+    public async Task Chat_sockets_stay_open_and_get_every_stored_message_while_room_shards_move_to_a_joining_node()
+    {
+        // 64 rooms on 2 nodes allocate many of the 64 chat shards (each on the region with the fewest): with N of them, the
+        // joining node's region has 0 and the others about N/2 each, more than the optimum of ceil(N/3) from N = 6 on,
+        // so Akka's LeastShardAllocationStrategy moves shards to the new node at its next rebalance round (every 10 s; at
+        // most min(rebalance-absolute-limit 20, rebalance-relative-limit 0.5 * N) a round, hocon/durable.conf).
+        const int roomCount = 64, historyLength = 50, maxRounds = 45;
+        var watch = Stopwatch.StartNew();
+        await using var cluster = await AkkaClusterNodes.StartAsync(2);
+        await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 2, TimeSpan.FromSeconds(45), "formation of two");
+        var rooms = Enumerable.Range(0, roomCount).Select(i => $"move-room-{i:D3}").ToArray();
+        var shardOf = new Dictionary<string, string>();
+        var shards = new ShardOf(64);
+        for (var i = 0; i < rooms.Length; i++)
+        {
+            using var response = await cluster.Clients[i % 2].GetAsync($"/ns/chat/name/{rooms[i]}/messages");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            shardOf[rooms[i]] = shards.ShardId(response.Headers.GetValues("X-Durable-Id").Single());
+        }
+        var before = await cluster.ShardOwnersAsync("chat");
+        Assert.True(shardOf.Values.Distinct().Count() >= 6, $"the rooms use only {shardOf.Values.Distinct().Count()} shards");
+        Assert.All(shardOf.Values.Distinct(), shard => Assert.True(before.ContainsKey(shard), $"shard {shard} has no lease owner"));
+
+        // A raw socket on each of the two nodes for every room, and one Phoenix connection per node joined to every room.
+        var raw = new List<RawListener>();
+        var phoenix = new List<PhoenixListener>();
+        try
+        {
+            foreach (var room in rooms)
+                for (var node = 0; node < 2; node++)
+                    raw.Add(new RawListener(room, node, await ConnectAsync(cluster.Nodes[node], $"/ns/chat/name/{room}/websocket")));
+            for (var node = 0; node < 2; node++)
+            {
+                var client = new PhoenixClient(await ConnectAsync(cluster.Nodes[node], "/socket/websocket?vsn=2.0.0"));
+                foreach (var room in rooms) await client.JoinAsync($"chat:{room}", $"j-{room}");
+                phoenix.Add(new PhoenixListener(node, client));
+            }
+
+            var sent = new ConcurrentDictionary<string, ConcurrentBag<string>>();
+            var refused = new ConcurrentBag<string>();
+            var slowest = new ConcurrentBag<(double Seconds, string Body)>();
+            var round = 0;
+            async Task RoundAsync(HttpClient[] clients)
+            {
+                var r = round++;
+                var through = r % clients.Length;
+                foreach (var listener in phoenix) await listener.Client.SendAsync(null, "phoenix", "heartbeat");
+                await Parallel.ForEachAsync(rooms, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (room, _) =>
+                {
+                    var body = $"{room} round {r} via node {through + 1}";
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        using var content = new StringContent(JsonSerializer.Serialize(new { body }), Encoding.UTF8, "application/json");
+                        using var response = await clients[through].PostAsync($"/ns/chat/name/{room}/messages", content);
+                        if (response.StatusCode == HttpStatusCode.Created) sent.GetOrAdd(room, _ => []).Add(body);
+                        else refused.Add($"{(int)response.StatusCode} {body}");
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        refused.Add($"{e.GetType().Name} {body}");
+                    }
+                    slowest.Add((Stopwatch.GetElapsedTime(started).TotalSeconds, body));
+                });
+            }
+
+            await RoundAsync([.. cluster.Clients]);
+            // The third node starts and joins while messages keep going through the first two.
+            var twoNodes = cluster.Clients.ToArray();
+            var joining = cluster.AddNodeAsync();
+            // Rounds are paced so that the history (last 50) holds every message and some are sent while shards move.
+            while (!joining.IsCompleted && round < maxRounds / 4) await PacedAsync(RoundAsync(twoNodes), TimeSpan.FromSeconds(2));
+            var third = await joining;
+            var joinedAt = watch.Elapsed;
+            var roundsBeforeJoin = round;
+            var thirdOwner = (await AkkaClusterNodes.SelfAsync(cluster.Clients[third])).Split("://")[^1];
+            var all = cluster.Clients.ToArray();
+
+            // Messages go through all three nodes while the chat shards move, until the new node holds two of them.
+            Dictionary<string, string> after;
+            var until = watch.Elapsed + TimeSpan.FromSeconds(120);
+            while (true)
+            {
+                after = await cluster.ShardOwnersAsync("chat");
+                if (after.Values.Count(o => o == thirdOwner) >= 2) break;
+                Assert.True(watch.Elapsed < until, $"the joining node held {after.Values.Count(o => o == thirdOwner)} chat shards after 120 s");
+                if (round < maxRounds - 3) await PacedAsync(RoundAsync(all), TimeSpan.FromSeconds(1));
+                else await Task.Delay(200);
+            }
+            var movedAt = watch.Elapsed;
+            var roundsWhileMoving = round - roundsBeforeJoin;
+            // After the move, one more message through each node.
+            for (var i = 0; i < all.Length; i++) await RoundAsync(all);
+
+            after = await cluster.ShardOwnersAsync("chat");
+            var moved = rooms.Where(room => after.TryGetValue(shardOf[room], out var owner) && owner != before[shardOf[room]]).ToArray();
+            Assert.NotEmpty(moved);
+            Assert.All(moved, room => Assert.Equal(thirdOwner, after[shardOf[room]]));
+
+            // What each room stored (its history, read through the new node) is what every socket and subscriber of it gets.
+            var stored = new Dictionary<string, string[]>();
+            foreach (var room in rooms)
+            {
+                var history = JsonDocument.Parse(await cluster.Clients[third].GetStringAsync($"/ns/chat/name/{room}/messages")).RootElement
+                    .GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("body").GetString()!).ToArray();
+                Assert.True(history.Length < historyLength, $"{room} stored {history.Length} messages: its history may be cut");
+                Assert.Subset(history.ToHashSet(), sent.GetValueOrDefault(room, []).ToHashSet());
+                stored[room] = history;
+            }
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            foreach (var listener in raw)
+                await listener.WaitForAsync(stored[listener.Room], deadline);
+            foreach (var listener in phoenix)
+                foreach (var room in rooms)
+                    await listener.WaitForAsync($"chat:{room}", stored[room], deadline);
+
+            var messages = stored.Values.Sum(h => h.Length);
+            output.WriteLine($"{rooms.Length} rooms over {shardOf.Values.Distinct().Count()} shards; {moved.Length} rooms in " +
+                $"{moved.Select(r => shardOf[r]).Distinct().Count()} moved shards; {raw.Count} raw sockets + {phoenix.Count} Phoenix connections " +
+                $"x {rooms.Length} joins; {round} rounds, {messages} messages stored ({refused.Count} not acknowledged: " +
+                $"{string.Join("; ", refused.Take(5))}); each raw socket and subscriber got its room's every stored message, once; slowest POSTs " +
+                string.Join(", ", slowest.OrderByDescending(p => p.Seconds).Take(3).Select(p => $"{p.Seconds:F1} s ({p.Body})")));
+            output.WriteLine($"third node listening at {joinedAt.TotalSeconds:F1} s after {roundsBeforeJoin} rounds, holding 2 chat shards at " +
+                $"{movedAt.TotalSeconds:F1} s after {roundsWhileMoving} more rounds through 3 nodes, " +
+                $"done at {watch.Elapsed.TotalSeconds:F1} s");
+            foreach (var listener in raw)
+            {
+                Assert.True(listener.Socket.State == WebSocketState.Open, $"the raw socket of {listener.Room} on node {listener.Node + 1} is {listener.Socket.State}");
+                Assert.Equal(stored[listener.Room].Order(), listener.Received.Order());
+            }
+            foreach (var listener in phoenix)
+            {
+                Assert.True(listener.Client.Socket.State == WebSocketState.Open, $"the Phoenix socket on node {listener.Node + 1} is {listener.Client.Socket.State}");
+                Assert.Empty(listener.Errors);
+                foreach (var room in rooms) Assert.Equal(stored[room].Order(), listener.Received($"chat:{room}").Order());
+            }
+        }
+        finally
+        {
+            foreach (var listener in raw) listener.Socket.Dispose();
+            foreach (var listener in phoenix) listener.Client.Dispose();
+        }
+    }
+
+    /// <summary>Waits for <paramref name="work"/>, and for at least <paramref name="pace"/> since it started.</summary>
+    private static async Task PacedAsync(Task work, TimeSpan pace) => await Task.WhenAll(work, Task.Delay(pace));
+
+    /// <summary>The shard of an entity id as sharding computes it (<see cref="HashCodeMessageExtractor"/>, as the nodes' extractor).</summary>
+    private sealed class ShardOf(int shards) : HashCodeMessageExtractor(shards)
+    {
+        public override string? EntityId(object message) => null;
+    }
+
+    /// <summary>Reads a raw chat socket until it closes, keeping every text message.</summary>
+    private sealed class RawListener
+    {
+        private readonly ConcurrentQueue<string> _received = new();
+        private readonly Task _reading;
+
+        public RawListener(string room, int node, ClientWebSocket socket)
+        {
+            (Room, Node, Socket) = (room, node, socket);
+            _reading = ReadAllAsync(socket, _received.Enqueue);
+        }
+
+        public string Room { get; }
+
+        public int Node { get; }
+
+        public ClientWebSocket Socket { get; }
+
+        public string[] Received => [.. _received];
+
+        public async Task WaitForAsync(string[] expected, DateTime deadline)
+        {
+            while (expected.Except(_received).Any())
+            {
+                Assert.True(DateTime.UtcNow < deadline && !_reading.IsCompleted,
+                    $"the raw socket of {Room} on node {Node + 1} ({Socket.State}) got {_received.Count} of {expected.Length} stored messages; missing " +
+                    string.Join("; ", expected.Except(_received).Take(5)));
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Reads a Phoenix connection until it closes, keeping each topic's <c>new_msg</c> bodies and any
+    /// <c>phx_error</c> or <c>phx_close</c>.</summary>
+    private sealed class PhoenixListener
+    {
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _received = new();
+        private readonly Task _reading;
+
+        public PhoenixListener(int node, PhoenixClient client)
+        {
+            (Node, Client) = (node, client);
+            _reading = ReadAllAsync(client.Socket, text =>
+            {
+                var frame = JsonDocument.Parse(text).RootElement;
+                var (topic, @event) = (frame[2].GetString()!, frame[3].GetString());
+                if (@event == "new_msg") _received.GetOrAdd(topic, _ => new()).Enqueue(frame[4].GetProperty("body").GetString()!);
+                else if (@event is "phx_error" or "phx_close") Errors.Add($"{@event} on {topic}");
+            });
+        }
+
+        public int Node { get; }
+
+        public PhoenixClient Client { get; }
+
+        public ConcurrentBag<string> Errors { get; } = [];
+
+        public string[] Received(string topic) => [.. _received.GetValueOrDefault(topic) ?? new()];
+
+        public async Task WaitForAsync(string topic, string[] expected, DateTime deadline)
+        {
+            while (expected.Except(Received(topic)).Any())
+            {
+                Assert.True(DateTime.UtcNow < deadline && !_reading.IsCompleted,
+                    $"the Phoenix subscriber of {topic} on node {Node + 1} ({Client.Socket.State}) got {Received(topic).Length} of {expected.Length} " +
+                    "stored messages; missing " + string.Join("; ", expected.Except(Received(topic)).Take(5)));
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Receives text messages until the socket closes or fails (no timeout: cancelling a receive aborts the socket).</summary>
+    private static async Task ReadAllAsync(WebSocket ws, Action<string> received)
+    {
+        var buffer = new byte[1 << 16];
+        try
+        {
+            while (true)
+            {
+                var length = 0;
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await ws.ReceiveAsync(new ArraySegment<byte>(buffer, length, buffer.Length - length), CancellationToken.None);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage);
+                if (result.MessageType == WebSocketMessageType.Close) return;
+                received(Encoding.UTF8.GetString(buffer, 0, length));
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
         }
     }
 

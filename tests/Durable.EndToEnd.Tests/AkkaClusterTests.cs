@@ -66,7 +66,7 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
         Assert.Equal(0, await cluster.Nodes[1].StopAsync());
         await AkkaClusterNodes.WaitAgreedAsync([cluster.Clients[0]], new HashSet<string> { stays }, 1, TimeSpan.FromSeconds(30), "the leave",
             healthy: false);
-        await cluster.AddAsync();
+        await cluster.AddNodeAsync();
         var joiner = await AkkaClusterNodes.SelfAsync(cluster.Clients[2]);
 
         // A node that formed a cluster of its own would list only itself, and the first node only itself.
@@ -80,7 +80,7 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
         await using var cluster = await AkkaClusterNodes.StartAsync(2);
         await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 2, TimeSpan.FromSeconds(45), "formation");
         for (var c = 0; c < 100; c++) Assert.Equal((HttpStatusCode.OK, 1L), await IncrementAsync(cluster.Clients[c % 2], $"ho-{c}"));
-        await cluster.AddAsync();
+        await cluster.AddNodeAsync();
         var joiner = await AkkaClusterNodes.SelfAsync(cluster.Clients[2]);
 
         // Balanced: the joiner holds its share of the counter shards (all placed before it came), none is moving.

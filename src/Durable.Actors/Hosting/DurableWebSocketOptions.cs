@@ -14,7 +14,9 @@ public sealed class DurableWebSocketOptions
     /// <summary>
     /// Sockets plus channel subscribers one object may hold. An upgrade past it is accepted and at once closed with 1008
     /// (policy violation) saying so; a channel join past it is replied <c>error</c> <c>{"reason":"too many subscribers"}</c>.
-    /// Default 32,768 (Cloudflare's).
+    /// In a cluster it holds on the object's node for sockets and subscribers whose connection is elsewhere too (those
+    /// reaching a moved object with their next event or through the socket directory): a socket past it is closed the
+    /// same way, a subscriber is sent <c>phx_close</c>, and the object never sees either. Default 32,768 (Cloudflare's).
     /// </summary>
     public int MaxSocketsPerObject { get; set; } = 32_768;
 

@@ -27,6 +27,9 @@ internal sealed class ChannelEvent : ObjectEvent
 
     public ChannelSubscription Channel { get; }
 
+    /// <summary>The reason a join or event past the object's limit is refused with.</summary>
+    public const string TooManySubscribers = "too many subscribers";
+
     public ChannelEventKind Kind => _kind;
 
     public string Event => _event;
@@ -52,8 +55,12 @@ internal sealed class ChannelEvent : ObjectEvent
                 var reply = await target.ChannelJoinAsync(Channel, _payload)
                     ?? throw new InvalidOperationException($"{target.GetType().Name}.ChannelJoinAsync returned null.");
                 if (reply.IsOk && !activation.Sockets.TryAdd(Channel))
-                    reply = ChannelReply.Refuse("too many subscribers");
+                    reply = ChannelReply.Refuse(TooManySubscribers);
                 _reply = reply;
+                break;
+            case ChannelEventKind.Message when Channel.Refused:
+                // The subscriber arrived past the object's limit (its membership was ended): the object does not see it.
+                _reply = ChannelReply.Refuse(TooManySubscribers);
                 break;
             case ChannelEventKind.Message:
                 _reply = await target.ChannelMessageAsync(Channel, _event, _payload);

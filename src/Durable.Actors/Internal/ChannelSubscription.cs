@@ -45,6 +45,21 @@ internal sealed class ChannelSubscription(
     /// <summary>Tells the client this membership ended without a leave (<c>phx_error</c>); the official client rejoins.</summary>
     public void SendError() => transport.Push(JoinRef, Topic, "phx_error", EmptyObject);
 
+    /// <summary>True for a subscription of a connection on another node that arrived past its object's limit: never
+    /// registered, its membership ended (<c>phx_close</c>), its events reach no callback.</summary>
+    public bool Refused { get; private set; }
+
+    /// <summary>Ends a subscription the object cannot hold (past its limit): the client gets <c>phx_close</c>, as when the
+    /// server closes a channel, and does not rejoin by itself.</summary>
+    public void Refuse()
+    {
+        Refused = true;
+        transport.Push(JoinRef, Topic, ClosePush, EmptyObject);
+    }
+
+    /// <summary>The Phoenix event that ends a membership from the server's side.</summary>
+    public const string ClosePush = "phx_close";
+
     /// <summary>The join reply is on the wire: send what was pushed meanwhile, then send directly.</summary>
     public void Activate()
     {

@@ -19,6 +19,7 @@ internal sealed class HibernatableSocket : DurableWebSocket
     private List<OutgoingFrame>? _early;
     private byte[]? _attachment;
     private long _autoResponseAt;
+    private int _uncounted;
     private int _state;
 
     public HibernatableSocket(ObjectSockets owner, string[] tags, Guid id = default, byte[]? attachment = null)
@@ -55,6 +56,22 @@ internal sealed class HibernatableSocket : DurableWebSocket
         get => Volatile.Read(ref _autoResponseAt);
         set => Volatile.Write(ref _autoResponseAt, value);
     }
+
+    /// <summary>The edge on another node answered an auto-response at <paramref name="at"/> (Unix ms): kept unless an
+    /// earlier report arrived later.</summary>
+    public void NoteAutoResponse(long at)
+    {
+        var seen = Volatile.Read(ref _autoResponseAt);
+        while (at > seen && Interlocked.CompareExchange(ref _autoResponseAt, at, seen) is var now && now != seen) seen = now;
+    }
+
+    /// <summary>True for a handle of a connection on another node that arrived past its object's limit: it was never
+    /// registered, its client was closed with 1008, and its events reach no callback.</summary>
+    public bool Refused { get; set; }
+
+    /// <summary>Stops counting this socket as open on this node (its client connection is on another node, or it left the
+    /// registry); true the first time, when the registry's count is to go down.</summary>
+    public bool TryUncount() => Interlocked.Exchange(ref _uncounted, 1) == 0;
 
     public override void Send(string text)
     {

@@ -68,6 +68,8 @@ internal sealed class SocketEvent : ObjectEvent
 
     public override Task InvokeAsync(ObjectContext activation)
     {
+        // A socket refused past the object's limit on its way here: the object does not hold it and sees nothing of it.
+        if (Socket.Refused) return Task.CompletedTask;
         var target = activation.Instance!;
         return _kind switch
         {

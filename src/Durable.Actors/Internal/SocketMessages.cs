@@ -13,6 +13,14 @@ internal sealed record SocketAutoResponse(string? Request, string? Response)
     public AutoResponse? ToPair() => Request is null || Response is null ? null : new AutoResponse(Request, Response);
 }
 
+/// <summary>An object on another node holds a handle of the socket: told by that node's socket directory (the sender) to
+/// the socket actor, whose edge then reports the socket's auto-responses there.</summary>
+internal sealed record SocketHeld(Guid SocketId);
+
+/// <summary>The edge answered an auto-response on a socket at <paramref name="At"/> (Unix ms), for the directories of the
+/// nodes holding a handle of it, so the object sees it in <c>GetWebSocketAutoResponseTimestamp</c> wherever it lives.</summary>
+internal sealed record SocketAutoResponded(DurableObjectId Target, Guid SocketId, long At);
+
 /// <summary>
 /// A socket held by an object on another node than its connection: frames are told to the socket actor at the edge
 /// (serialized by <see cref="Durable.Objects.SocketMessageSerializer"/> when it is remote), in the order sent.

@@ -11,7 +11,13 @@ namespace Durable.Internal;
 /// activation: passivating the object (hibernation) leaves them connected and intact, and the next activation sees the
 /// same <see cref="DurableWebSocket"/> instances.</item>
 /// <item>An object never holds more than <see cref="DurableWebSocketOptions.MaxSocketsPerObject"/> sockets plus
-/// subscribers.</item>
+/// subscribers, on every path a handle arrives by: a handshake or join (refused), a socket or channel event from another
+/// node, or the directory's answer to a starting object (the excess socket is closed with 1008 and the reason
+/// <see cref="LimitReason"/>, like at the handshake; the excess subscriber is sent <c>phx_close</c>; the object never
+/// sees either). The edge's own copies of connections whose object admitted them on another node count there, not
+/// here.</item>
+/// <item>The open count (the <c>durable.sockets.open</c> gauge) counts each socket and subscriber once, at the edge node
+/// that holds its client connection: handles of connections on other nodes are not counted.</item>
 /// <item>Entries with nothing left in them are removed, so an object with no sockets costs nothing here.</item>
 /// </list>
 /// </summary>
@@ -24,8 +30,11 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
 
     public JsonSerializerOptions Json { get; } = json;
 
-    /// <summary>Sockets and subscribers open on this node.</summary>
+    /// <summary>Sockets and subscribers whose client connection is on this node.</summary>
     public int OpenCount => Volatile.Read(ref _open);
+
+    /// <summary>Why a socket past the limit is closed (1008), at the handshake and on every other path.</summary>
+    public string LimitReason => $"object has {Options.MaxSocketsPerObject} sockets, its limit";
 
     public ObjectSockets? Find(DurableObjectId id) => _objects.GetValueOrDefault(id);
 
@@ -36,18 +45,32 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
     /// <summary>
     /// The object's handle of a socket that already exists (its connection's node admitted it): the one registered here
     /// under <paramref name="socketId"/>, or a new one with the descriptor's tags and attachment, sending to
-    /// <paramref name="actor"/> (null: the connection is on this node and attaches itself).
+    /// <paramref name="actor"/> (null: the connection is on this node and attaches itself: the edge's copy of a socket
+    /// its object admitted on another node). A new handle of a connection on another node past the object's limit is
+    /// not registered: its client is closed with 1008 and the handle comes back <see cref="HibernatableSocket.Refused"/>.
     /// </summary>
     public HibernatableSocket Adopt(DurableObjectId id, Guid socketId, string[] tags, byte[]? attachment, Akka.Actor.IActorRef? actor)
     {
         while (true)
         {
             if (Find(id)?.Find(socketId) is { } known) return known;
-            var socket = TryAdd(id, tags, socketId, attachment, int.MaxValue);
-            if (socket is null) continue;
-            if (actor is not null) AttachRemote(socket, actor);
-            return socket;
+            var socket = TryAdd(id, tags, socketId, attachment, actor is null ? int.MaxValue : Options.MaxSocketsPerObject);
+            if (socket is not null)
+            {
+                if (actor is not null) AttachRemote(socket, actor);
+                return socket;
+            }
+            if (Find(id)?.Find(socketId) is { } raced) return raced;
+            if (actor is not null) return Refuse(new HibernatableSocket(new ObjectSockets(this, id), tags, socketId, attachment), actor);
         }
+    }
+
+    private HibernatableSocket Refuse(HibernatableSocket socket, Akka.Actor.IActorRef actor)
+    {
+        socket.Refused = true;
+        socket.MarkClosed();
+        actor.Tell(OutgoingFrame.Close(WebSocketCloseCodes.PolicyViolation, LimitReason), Akka.Actor.ActorRefs.NoSender);
+        return socket;
     }
 
     /// <summary>
@@ -61,7 +84,8 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         var channel = new ChannelSubscription(new ActorChannelTransport(actor), id, topic, joinRef, actor);
         channel.Activate(); // the edge holds pushes until its join reply is out
         if (kind != ChannelEventKind.Message) return channel;
-        while (!TryAddChannel(channel, int.MaxValue)) { }
+        // Past the limit the subscriber is not registered: its membership ends (phx_close) and its event is refused.
+        if (!TryAddChannel(channel, Options.MaxSocketsPerObject)) channel.Refuse();
         return channel;
     }
 
@@ -73,9 +97,10 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
     public Action<ChannelSubscription, Akka.Actor.IActorRef>? RemoteChannelAdded { get; set; }
 
     /// <summary>Makes <paramref name="socket"/> a handle of a connection on another node: frames go to its socket actor,
-    /// which is told the object's auto-response, and which is watched.</summary>
+    /// which is told the object's auto-response, and which is watched. Its edge counts it open, this node no longer.</summary>
     public void AttachRemote(HibernatableSocket socket, Akka.Actor.IActorRef actor)
     {
+        if (socket.TryUncount()) Interlocked.Decrement(ref _open);
         socket.Attach(new ActorSocketTransport(actor), actor);
         if (socket.Owner.AutoResponse is { } pair) actor.Tell(SocketAutoResponse.Of(pair), Akka.Actor.ActorRefs.NoSender);
         RemoteHandleAdded?.Invoke(socket, actor);
@@ -98,6 +123,13 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
         }
     }
 
+    /// <summary>Registers this edge's copy of a subscription that the object admitted on another node (it counts against
+    /// the limit there, not here).</summary>
+    public void Keep(ChannelSubscription channel)
+    {
+        while (!TryAddChannel(channel, int.MaxValue)) { }
+    }
+
     /// <summary>Registers an admitted subscriber; false when the object is at its limit.</summary>
     public bool TryAdd(ChannelSubscription channel) => TryAddChannel(channel, Options.MaxSocketsPerObject);
 
@@ -110,7 +142,7 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
             {
                 case true:
                     channel.Owner = entry;
-                    Interlocked.Increment(ref _open);
+                    if (!channel.IsRemote) Interlocked.Increment(ref _open);
                     if (channel.Actor is { } actor && channel.IsRemote) RemoteChannelAdded?.Invoke(channel, actor);
                     return true;
                 case false:
@@ -121,13 +153,13 @@ internal sealed class SocketRegistry(DurableWebSocketOptions options, JsonSerial
 
     public void Remove(HibernatableSocket socket)
     {
-        if (socket.Owner.Remove(socket)) Interlocked.Decrement(ref _open);
+        if (socket.Owner.Remove(socket) && socket.TryUncount()) Interlocked.Decrement(ref _open);
         socket.MarkClosed();
     }
 
     public void Remove(ChannelSubscription channel)
     {
-        if (channel.Owner?.Remove(channel) == true) Interlocked.Decrement(ref _open);
+        if (channel.Owner?.Remove(channel) == true && !channel.IsRemote) Interlocked.Decrement(ref _open);
     }
 
     /// <summary>Sets an object's auto-response pair; <paramref name="told"/> false when it came from the object's node

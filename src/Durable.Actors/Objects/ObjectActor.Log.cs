@@ -25,7 +25,7 @@ internal sealed partial class ObjectActor
         [LoggerMessage(LogEventIds.WaitUntilFailed, LogLevel.Warning, "Object {ObjectId}: a task given to WaitUntil failed")]
         public static partial void WaitUntilFailed(ILogger logger, DurableObjectId objectId, Exception error);
 
-        [LoggerMessage(LogEventIds.SocketsGathered, LogLevel.Warning, "Object {ObjectId} started with {Count} sockets from other nodes; {Missing} did not answer within the bound and their sockets reach it with their next message")]
+        [LoggerMessage(LogEventIds.SocketsGathered, LogLevel.Warning, "Object {ObjectId} started with {Count} sockets and subscribers from other nodes; {Missing} did not answer within the bound and theirs reach it with their next message")]
         public static partial void SocketsIncomplete(ILogger logger, DurableObjectId objectId, int count, string missing);
 
         [LoggerMessage(LogEventIds.ObjectSnapshotFailed, LogLevel.Warning, "Object {ObjectId}: saving its snapshot at seq {Seq} failed; recovery reads more events until the next one")]

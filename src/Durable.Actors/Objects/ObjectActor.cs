@@ -134,8 +134,11 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
                 StopIfIdle();
                 return true;
             case ObjectProtocol.SocketsGathered gathered:
-                foreach (var d in gathered.Sockets) _runtime.Sockets.Adopt(Id, d.SocketId, d.Tags, d.Attachment, d.Actor);
-                if (gathered.Missing.Length > 0) ObjectLog.SocketsIncomplete(_runtime.Logger, Id, gathered.Sockets.Length, string.Join(", ", gathered.Missing));
+                var found = gathered.Found;
+                foreach (var d in found.Sockets) _runtime.Sockets.Adopt(Id, d.SocketId, d.Tags, d.Attachment, d.Actor).NoteAutoResponse(d.AutoResponseAt);
+                foreach (var d in found.Channels) _runtime.Sockets.AdoptChannel(Id, d.Topic, d.JoinRef, d.Actor, ChannelEventKind.Message);
+                if (found.Missing.Length > 0)
+                    ObjectLog.SocketsIncomplete(_runtime.Logger, Id, found.Sockets.Length + found.Channels.Length, string.Join(", ", found.Missing));
                 UnlockInput();
                 StopIfIdle();
                 return true;
@@ -317,15 +320,15 @@ internal sealed partial class ObjectActor : PersistentActor, IWithTimers
     /// In a cluster of more than one node, the object's sockets may have connections on other nodes that this node never
     /// saw (its shard moved here, or it hibernated here before they connected elsewhere): the input gate stays shut until
     /// every other Up member's socket directory answered (at most <see cref="SocketGatherBound"/>), so its first event
-    /// sees them all in <c>GetWebSockets</c>. A single node has nothing to ask: its registry is the edge's.
+    /// sees them all in <c>GetWebSockets</c> and its broadcasts reach every Phoenix subscriber. A single node has nothing to ask: its registry is the edge's.
     /// </summary>
     private void GatherSockets()
     {
         if (_runtime.Objects is not { HasPeers: true } objects) return;
         LockInput();
         objects.Directory.GatherAsync(Id, SocketGatherBound)
-            .PipeTo(_self, success: found => new ObjectProtocol.SocketsGathered(found.Sockets, found.Missing),
-                failure: error => new ObjectProtocol.SocketsGathered([], [error.Message]));
+            .PipeTo(_self, success: found => new ObjectProtocol.SocketsGathered(found),
+                failure: error => new ObjectProtocol.SocketsGathered(new GatheredSockets([], [], [error.Message])));
     }
 
     /// <summary>How long a starting object waits for the other nodes' socket directories.</summary>

@@ -44,6 +44,6 @@ internal static class ObjectProtocol
     /// <summary>The alarm book could not note the alarm <paramref name="Batch"/> sets: the commit fails (the object resets).</summary>
     public sealed record AlarmBookNoteFailed(Storage.JournalEvent Batch, Exception Cause);
 
-    /// <summary>The other nodes' sockets of a starting object (<see cref="SocketDirectory"/>), and who did not answer.</summary>
-    public sealed record SocketsGathered(SocketDescriptor[] Sockets, string[] Missing);
+    /// <summary>The other nodes' sockets and subscriptions of a starting object (<see cref="SocketDirectory"/>), and who did not answer.</summary>
+    public sealed record SocketsGathered(GatheredSockets Found);
 }

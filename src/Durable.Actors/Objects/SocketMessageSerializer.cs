@@ -15,16 +15,21 @@ namespace Durable.Objects;
 /// "R" SocketAutoResponse v1: 0x01 isSet:bool [request:string response:string]
 /// "P" ChannelPush v1:        0x01 topic:string hasJoinRef:bool [joinRef:string] event:string length:i32 payload JSON
 /// "Q" SocketsOf v1:          0x01 namespace:string id:32 bytes hasName:bool [name:string]
-/// "H" SocketsHere v1:        0x01 count:i32 then socketId:16 bytes actor:string tags:i32 then strings
-///                            hasAttachment:bool [length:i32 bytes]
+/// "H" SocketsHere v2:        0x02 count:i32 then socketId:16 bytes actor:string tags:i32 then strings
+///                            hasAttachment:bool [length:i32 bytes] autoResponseAt:i64; then channels:i32 then
+///                            topic:string hasJoinRef:bool [joinRef:string] actor:string
+///                            (v1, still read: the sockets without autoResponseAt, no channels)
+/// "K" SocketHeld v1:         0x01 socketId:16 bytes
+/// "A" SocketAutoResponded v1: 0x01 namespace:string id:32 bytes hasName:bool [name:string] socketId:16 bytes at:i64
 /// </code>
 /// </summary>
 internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int Id = 7104;
     private const byte V1 = 1;
+    private const byte V2 = 2;
 
-    public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse), typeof(SocketsOf), typeof(SocketsHere), typeof(ChannelPush)];
+    public static readonly Type[] Types = [typeof(OutgoingFrame), typeof(SocketAttachment), typeof(SocketAutoResponse), typeof(SocketsOf), typeof(SocketsHere), typeof(ChannelPush), typeof(SocketHeld), typeof(SocketAutoResponded)];
 
     public override int Identifier => Id;
 
@@ -36,6 +41,8 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         SocketsOf => "Q",
         ChannelPush => "P",
         SocketsHere => "H",
+        SocketHeld => "K",
+        SocketAutoResponded => "A",
         _ => throw new ArgumentException($"SocketMessageSerializer cannot serialize {o.GetType()}.", nameof(o)),
     };
 
@@ -44,7 +51,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream))
         {
-            w.Write(V1);
+            w.Write(obj is SocketsHere ? V2 : V1);
             switch (obj)
             {
                 case OutgoingFrame { Type: WebSocketMessageType.Close } frame:
@@ -78,10 +85,15 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
                     WriteBytes(w, push.Payload);
                     break;
                 case SocketsOf query:
-                    w.Write(query.Target.Namespace);
-                    w.Write(query.Target.Bytes);
-                    w.Write(query.Target.Name is not null);
-                    if (query.Target.Name is not null) w.Write(query.Target.Name);
+                    WriteTarget(w, query.Target);
+                    break;
+                case SocketHeld held:
+                    w.Write(held.SocketId.ToByteArray());
+                    break;
+                case SocketAutoResponded responded:
+                    WriteTarget(w, responded.Target);
+                    w.Write(responded.SocketId.ToByteArray());
+                    w.Write(responded.At);
                     break;
                 case SocketsHere here:
                     w.Write(here.Sockets.Length);
@@ -93,6 +105,15 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
                         foreach (var tag in socket.Tags) w.Write(tag);
                         w.Write(socket.Attachment is not null);
                         if (socket.Attachment is not null) WriteBytes(w, socket.Attachment);
+                        w.Write(socket.AutoResponseAt);
+                    }
+                    w.Write(here.Channels.Length);
+                    foreach (var channel in here.Channels)
+                    {
+                        w.Write(channel.Topic);
+                        w.Write(channel.JoinRef is not null);
+                        if (channel.JoinRef is not null) w.Write(channel.JoinRef);
+                        w.Write(Akka.Serialization.Serialization.SerializedActorPath(channel.Actor));
                     }
                     break;
                 default:
@@ -107,17 +128,20 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         using var r = new BinaryReader(new MemoryStream(bytes, writable: false));
         try
         {
-            if (manifest is not ("O" or "T" or "R" or "Q" or "H" or "P"))
+            if (manifest is not ("O" or "T" or "R" or "Q" or "H" or "P" or "K" or "A"))
                 throw new InvalidDataException($"A socket message payload has the unknown manifest '{manifest}'.");
-            if (r.ReadByte() is var version && version != V1)
-                throw new InvalidDataException($"A socket message '{manifest}' payload has the unknown version {version}; this node reads version {V1}.");
+            var newest = manifest == "H" ? V2 : V1;
+            if (r.ReadByte() is var version && (version < V1 || version > newest))
+                throw new InvalidDataException($"A socket message '{manifest}' payload has the unknown version {version}; this node reads versions {V1}-{newest}.");
             return manifest switch
             {
                 "O" => ReadFrame(r),
                 "T" => new SocketAttachment(r.ReadBoolean() ? ReadBytes(r) : null),
                 "Q" => new SocketsOf(ReadTarget(r)),
                 "P" => new ChannelPush(r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadString(), ReadBytes(r)),
-                "H" => ReadHere(r),
+                "H" => ReadHere(r, version),
+                "K" => new SocketHeld(ReadGuid(r)),
+                "A" => new SocketAutoResponded(ReadTarget(r), ReadGuid(r), r.ReadInt64()),
                 _ => r.ReadBoolean() ? new SocketAutoResponse(r.ReadString(), r.ReadString()) : new SocketAutoResponse(null, null),
             };
         }
@@ -135,6 +159,20 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         var type => throw new InvalidDataException($"A socket frame has the unknown type {type}."),
     };
 
+    private static void WriteTarget(BinaryWriter w, DurableObjectId target)
+    {
+        w.Write(target.Namespace);
+        w.Write(target.Bytes);
+        w.Write(target.Name is not null);
+        if (target.Name is not null) w.Write(target.Name);
+    }
+
+    private static Guid ReadGuid(BinaryReader r)
+    {
+        var bytes = r.ReadBytes(16);
+        return bytes.Length == 16 ? new Guid(bytes) : throw new EndOfStreamException();
+    }
+
     private static DurableObjectId ReadTarget(BinaryReader r)
     {
         var ns = r.ReadString();
@@ -143,19 +181,22 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         return new DurableObjectId(ns, id, r.ReadBoolean() ? r.ReadString() : null);
     }
 
-    private SocketsHere ReadHere(BinaryReader r)
+    private SocketsHere ReadHere(BinaryReader r, byte version)
     {
         var sockets = new SocketDescriptor[ReadCount(r)];
         for (var i = 0; i < sockets.Length; i++)
         {
-            var idBytes = r.ReadBytes(16);
-            if (idBytes.Length != 16) throw new EndOfStreamException();
+            var socketId = ReadGuid(r);
             var actor = system.Provider.ResolveActorRef(r.ReadString());
             var tags = new string[ReadCount(r)];
             for (var j = 0; j < tags.Length; j++) tags[j] = r.ReadString();
-            sockets[i] = new SocketDescriptor(new Guid(idBytes), actor, tags, r.ReadBoolean() ? ReadBytes(r) : null);
+            var attachment = r.ReadBoolean() ? ReadBytes(r) : null;
+            sockets[i] = new SocketDescriptor(socketId, actor, tags, attachment, version >= V2 ? r.ReadInt64() : 0);
         }
-        return new SocketsHere(sockets);
+        var channels = new ChannelDescriptor[version >= V2 ? ReadCount(r) : 0];
+        for (var i = 0; i < channels.Length; i++)
+            channels[i] = new ChannelDescriptor(r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, system.Provider.ResolveActorRef(r.ReadString()));
+        return new SocketsHere(sockets, channels);
     }
 
     private static int ReadCount(BinaryReader r)

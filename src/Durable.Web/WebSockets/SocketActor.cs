@@ -19,7 +19,8 @@ namespace Durable.Web.WebSockets;
 /// them within <see cref="ClientSockets.CloseGrace"/> of the close being asked for is dropped (aborted).</item>
 /// <item>Its ref is the socket's address, from any node: an <see cref="OutgoingFrame"/> told to it is sent like one queued
 /// locally (before the handshake completed, it waits in the buffer); a <see cref="SocketAttachment"/> or
-/// <see cref="SocketAutoResponse"/> from the socket's object updates the edge's copy.</item>
+/// <see cref="SocketAutoResponse"/> from the socket's object updates the edge's copy; a <see cref="SocketHeld"/> from
+/// another node's socket directory makes the edge report this socket's auto-responses there.</item>
 /// </list>
 /// </summary>
 internal sealed class SocketActor(SocketActorConnection connection, IMaterializer materializer) : UntypedActor
@@ -57,6 +58,9 @@ internal sealed class SocketActor(SocketActorConnection connection, IMaterialize
                 break;
             case SocketAutoResponse pair:
                 connection.Update(pair);
+                break;
+            case SocketHeld:
+                connection.Hold(Sender);
                 break;
             case SocketProtocol.GraceOver:
                 connection.Socket.Abort();

@@ -75,6 +75,34 @@ internal sealed class SocketActorConnection : IClientConnection
         }
     }
 
+    private IActorRef[] _holders = [];
+
+    /// <summary>
+    /// The socket directory of a node whose object holds a handle of this socket (<see cref="SocketHeld"/>): it is told
+    /// each auto-response answered here from now on, and the last one answered before, if any.
+    /// </summary>
+    public void Hold(IActorRef holder)
+    {
+        SocketAutoResponded? last = null;
+        lock (_handleSync)
+        {
+            if (Array.IndexOf(_holders, holder) < 0) _holders = [.. _holders, holder];
+            if (_handle is { AutoResponseAt: > 0 } socket) last = new SocketAutoResponded(socket.Owner.Id, socket.Id, socket.AutoResponseAt);
+        }
+        if (last is not null) holder.Tell(last, ActorRefs.NoSender);
+    }
+
+    /// <summary>The edge answered an auto-response on this socket at <paramref name="at"/> (Unix ms): the nodes holding a
+    /// handle of it hear of it, without waking the object.</summary>
+    public void AutoResponded(HibernatableSocket socket, long at)
+    {
+        IActorRef[] holders;
+        lock (_handleSync) holders = _holders;
+        if (holders.Length == 0) return;
+        var report = new SocketAutoResponded(socket.Owner.Id, socket.Id, at);
+        foreach (var holder in holders) holder.Tell(report, ActorRefs.NoSender);
+    }
+
     /// <summary>Phoenix: where pushes and broadcasts from objects on other nodes go (the connection's subscriptions).</summary>
     public Action<ChannelPush>? ChannelPushed { get; set; }
 

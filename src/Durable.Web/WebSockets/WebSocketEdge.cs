@@ -192,7 +192,9 @@ internal sealed partial class WebSocketEdge(
             if (reader.Type == WebSocketMessageType.Text && socket.Owner.AutoResponse is { } auto && reader.Payload.Span.SequenceEqual(auto.RequestUtf8))
             {
                 connection.Send(new OutgoingFrame(auto.ResponseUtf8, WebSocketMessageType.Text));
-                socket.AutoResponseAt = runtime.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                var at = runtime.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                socket.AutoResponseAt = at;
+                (connection as SocketActorConnection)?.AutoResponded(socket, at);
                 runtime.Metrics.AutoResponded();
                 continue;
             }

@@ -113,6 +113,12 @@ public sealed class SocketClusterTests : IAsyncLifetime
         Assert.Equal("attached", await c.ReceiveTextAsync("attach ack c"));
         await a.SendTextAsync("count");
         Assert.Equal("2", await a.ReceiveTextAsync("two sockets at the first owner"));
+        using (var set = await edge.Client.PostAsync($"/ns/probe/name/{name}/autoresponse", null))
+            Assert.Equal(HttpStatusCode.NoContent, set.StatusCode);
+        await a.SendTextAsync("echo:pair-told"); // after this echo the edge has the pair
+        Assert.Equal("pair-told", await a.ReceiveTextAsync("echo after the auto-response was set"));
+        await a.SendTextAsync("ping");
+        Assert.Equal("pong", await a.ReceiveTextAsync("auto-response at the edge"));
 
         // The owner leaves the cluster gracefully: the object's shard moves to one of the other two nodes, where it
         // starts without having seen the socket held on the third.
@@ -121,6 +127,8 @@ public sealed class SocketClusterTests : IAsyncLifetime
 
         // The first event after the move is a request, not a socket message (which would bring its own socket along).
         Assert.Equal("2", await edge.Client.GetStringAsync($"/ns/probe/name/{name}/count"));
+        // The new owner got the auto-response timestamp of a with its descriptor.
+        Assert.Equal("1", await edge.Client.GetStringAsync($"/ns/probe/name/{name}/autoresponse-at"));
         await a.SendTextAsync("count");
         Assert.Equal("2", await a.ReceiveTextAsync("two sockets at the new owner"));
         Assert.True(edge.IsActive("probe", name) || third.IsActive("probe", name));
@@ -156,7 +164,7 @@ public sealed class SocketClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_auto_response_is_answered_at_the_edge_without_waking_the_object_on_the_other_node()
+    public async Task An_auto_response_is_answered_at_the_edge_without_waking_the_object_on_the_other_node_which_sees_its_timestamp()
     {
         var (edge, owner, name) = await ObjectOnOtherNodeAsync("probe", "auto");
         using (var set = await edge.Client.PostAsync($"/ns/probe/name/{name}/autoresponse", null))
@@ -165,6 +173,7 @@ public sealed class SocketClusterTests : IAsyncLifetime
         // The pair was told to the socket actor before any frame of the object's: after this echo the edge has it.
         await ws.SendTextAsync("echo:ready");
         Assert.Equal("ready", await ws.ReceiveTextAsync("echo"));
+        Assert.Equal("0", await edge.Client.GetStringAsync($"/ns/probe/name/{name}/autoresponse-at"));
         await owner.WaitPassivatedAsync("probe", name);
 
         for (var i = 0; i < 3; i++)
@@ -174,6 +183,34 @@ public sealed class SocketClusterTests : IAsyncLifetime
         }
         Assert.False(owner.IsActive("probe", name));
         Assert.False(edge.IsActive("probe", name));
+
+        // The edge reported the answers to the owner's node without waking the object; its next turn sees the timestamp.
+        var until = DateTime.UtcNow.AddSeconds(10);
+        string seen;
+        while ((seen = await edge.Client.GetStringAsync($"/ns/probe/name/{name}/autoresponse-at")) != "1" && DateTime.UtcNow < until)
+            await Task.Delay(20);
+        Assert.Equal("1", seen);
+        Assert.False(edge.IsActive("probe", name));
+    }
+
+    [Fact]
+    public async Task A_socket_and_a_subscriber_whose_object_is_on_another_node_count_as_open_once_at_their_edge()
+    {
+        var (edge, owner, name) = await ObjectOnOtherNodeAsync("probe", "gauge");
+        var third = _nodes.Single(n => n != edge && n != owner);
+        using var ws = await edge.ConnectAsync($"/ns/probe/name/{name}/ws");
+        await ws.SendTextAsync("count");
+        Assert.Equal("1", await ws.ReceiveTextAsync("the object holds the socket"));
+        using var subscriber = await PhoenixClient.ConnectAsync(edge);
+        await subscriber.JoinAsync($"probe:{name}", "1");
+
+        Assert.Equal((2, 0, 0), (edge.Runtime.Sockets.OpenCount, owner.Runtime.Sockets.OpenCount, third.Runtime.Sockets.OpenCount));
+
+        await ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        await subscriber.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (edge.Runtime.Sockets.OpenCount != 0 && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.Equal((0, 0, 0), (edge.Runtime.Sockets.OpenCount, owner.Runtime.Sockets.OpenCount, third.Runtime.Sockets.OpenCount));
     }
 
     [Fact]
@@ -213,6 +250,37 @@ public sealed class SocketClusterTests : IAsyncLifetime
         using (var sent = await edge.Client.PostAsync($"/ns/probe/name/{name}/broadcast?later", null))
             Assert.Equal(HttpStatusCode.NoContent, sent.StatusCode);
         Assert.Equal($$"""[null,null,"{{topic}}","news",{"text":"later"}]""", (await far.EventAsync(topic, "news")).GetRawText());
+    }
+
+    [Fact]
+    public async Task After_its_owner_node_leaves_a_broadcast_reaches_the_phoenix_subscribers_on_both_other_nodes()
+    {
+        var (edge, owner, name) = await ObjectOnOtherNodeAsync("probe", "phx-moved");
+        var third = _nodes.Single(n => n != edge && n != owner);
+        var topic = $"probe:{name}";
+        using var b = await PhoenixClient.ConnectAsync(edge);
+        using var c = await PhoenixClient.ConnectAsync(third);
+        await b.JoinAsync(topic, "1");
+        await c.JoinAsync(topic, "1");
+        foreach (var client in new[] { b, c }) await client.EventAsync(topic, "welcome");
+
+        // The owner leaves gracefully: the shard moves to one of the other two nodes, where the object starts without
+        // having seen either subscriber (both joins ran on the old owner).
+        _nodes.Remove(owner);
+        await owner.DisposeAsync();
+
+        // The first events after the move are broadcasts (requests), not channel messages (which would bring their
+        // subscriber along).
+        for (var i = 0; i < 3; i++)
+        {
+            using (var sent = await edge.Client.PostAsync($"/ns/probe/name/{name}/broadcast?moved{i}", null))
+                Assert.Equal(HttpStatusCode.NoContent, sent.StatusCode);
+            foreach (var client in new[] { b, c })
+                Assert.Equal($$"""[null,null,"{{topic}}","news",{"text":"moved{{i}}"}]""", (await client.EventAsync(topic, "news")).GetRawText());
+        }
+        Assert.True(edge.IsActive("probe", name) || third.IsActive("probe", name));
+        Assert.Equal(WebSocketState.Open, b.Socket.State);
+        Assert.Equal(WebSocketState.Open, c.Socket.State);
     }
 
     /// <summary>A fresh object name whose object lives on one node (owner) and is not on the other (edge).</summary>

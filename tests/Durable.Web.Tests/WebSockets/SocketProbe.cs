@@ -33,6 +33,9 @@ public sealed class SocketProbe(DurableObjectState state) : DurableObject
                 return state.AcceptWebSocket(request);
             case "/switch-without-accept":
                 return new HttpResponseMessage(System.Net.HttpStatusCode.SwitchingProtocols);
+            case "/autoresponse-at":
+                var seen = state.GetWebSockets().Count(ws => state.GetWebSocketAutoResponseTimestamp(ws) is not null);
+                return new HttpResponseMessage { Content = new StringContent(seen.ToString()) };
             case "/count":
                 return new HttpResponseMessage { Content = new StringContent(state.GetWebSockets().Count.ToString()) };
             case "/broadcast":

@@ -39,11 +39,25 @@ internal sealed partial class PhoenixConnection : IChannelTransport
         if (connection is SocketActorConnection actor) actor.ChannelPushed = Forward;
     }
 
-    /// <summary>A push or broadcast from a subscribed object on another node; one for an earlier membership is dropped.</summary>
+    /// <summary>A push or broadcast from a subscribed object on another node; one for an earlier membership is dropped. A
+    /// <c>phx_close</c> ends the membership (the object could not hold it: past its limit).</summary>
     private void Forward(ChannelPush push)
     {
-        if (_byTopic.TryGetValue(push.Topic, out var channel) && (push.JoinRef is null || push.JoinRef == channel.JoinRef))
-            channel.Forward(push.JoinRef, push.Event, push.Payload);
+        if (!_byTopic.TryGetValue(push.Topic, out var channel) || (push.JoinRef is not null && push.JoinRef != channel.JoinRef)) return;
+        if (push.Event == PhoenixFrame.Close && push.JoinRef is not null)
+        {
+            _byTopic.TryRemove(new KeyValuePair<string, ChannelSubscription>(push.Topic, channel));
+            Runtime.Sockets.Remove(channel);
+        }
+        channel.Forward(push.JoinRef, push.Event, push.Payload);
+    }
+
+    /// <summary>The membership of <paramref name="topic"/> this socket holds, if the object did not end it meanwhile.</summary>
+    private bool TryJoined(string topic, out ChannelSubscription channel)
+    {
+        if (_joined.TryGetValue(topic, out channel!) && _byTopic.TryGetValue(topic, out var current) && current == channel) return true;
+        _joined.Remove(topic);
+        return false;
     }
 
     private ObjectRuntime Runtime => _endpoint.Runtime;
@@ -114,7 +128,7 @@ internal sealed partial class PhoenixConnection : IChannelTransport
     private Task HandleAsync(PhoenixFrame frame)
     {
         if (frame.Event == PhoenixFrame.Join) return JoinAsync(frame);
-        if (!_joined.TryGetValue(frame.Topic, out var channel))
+        if (!TryJoined(frame.Topic, out var channel))
         {
             Reply(frame, "error", """{"reason":"unmatched topic"}"""u8);
             return Task.CompletedTask;
@@ -130,8 +144,9 @@ internal sealed partial class PhoenixConnection : IChannelTransport
             Reply(frame, "error", """{"reason":"unknown topic"}"""u8);
             return;
         }
-        if (_joined.Remove(frame.Topic, out var previous))
+        if (TryJoined(frame.Topic, out var previous))
         {
+            _joined.Remove(frame.Topic);
             // Phoenix's rule for a duplicate join: the old membership ends (phx_close) and the new one starts.
             Leave(previous, "leave");
             Push(previous.JoinRef, frame.Topic, PhoenixFrame.Close, EmptyObject);
@@ -147,6 +162,9 @@ internal sealed partial class PhoenixConnection : IChannelTransport
             Runtime.Metrics.ChannelJoined(admitted: false);
             return;
         }
+        // Admitted by the object on another node: this node keeps its own copy of the subscription (before the client
+        // hears of it), which its socket directory describes to the object's next owner, so broadcasts keep reaching it.
+        if (reply.IsOk && channel.Owner is null) Runtime.Sockets.Keep(channel);
         Reply(frame, reply);
         Runtime.Metrics.ChannelJoined(reply.IsOk);
         if (!reply.IsOk) return;
@@ -218,7 +236,8 @@ internal sealed partial class PhoenixConnection : IChannelTransport
 
     private void LeaveAll()
     {
-        foreach (var channel in _joined.Values) Leave(channel, "closed");
+        foreach (var topic in _joined.Keys.ToArray())
+            if (TryJoined(topic, out var channel)) Leave(channel, "closed");
         _joined.Clear();
     }
 

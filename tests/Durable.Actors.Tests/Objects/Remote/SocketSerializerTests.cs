@@ -56,14 +56,37 @@ public sealed class SocketSerializerTests : IAsyncLifetime
         Assert.Equal((target, "sockets"), (query.Target, query.Target.Name));
 
         var actor = System.ActorOf(Props.Empty);
-        var descriptor = new SocketDescriptor(Guid.NewGuid(), actor, ["a", "b"], [9, 8]);
-        var here = Assert.IsType<SocketsHere>(RoundTrip(new SocketsHere([descriptor, descriptor with { Attachment = null, Tags = [] }])));
+        var descriptor = new SocketDescriptor(Guid.NewGuid(), actor, ["a", "b"], [9, 8], AutoResponseAt: 1_780_000_000_123);
+        var subscriber = System.ActorOf(Props.Empty);
+        var channels = new[] { new ChannelDescriptor("room:a", "3", subscriber), new ChannelDescriptor("room:a", null, actor) };
+        var here = Assert.IsType<SocketsHere>(RoundTrip(new SocketsHere([descriptor, descriptor with { Attachment = null, Tags = [] }], channels)));
         Assert.Equal(2, here.Sockets.Length);
         Assert.Equal((descriptor.SocketId, actor), (here.Sockets[0].SocketId, here.Sockets[0].Actor));
         Assert.Equal(["a", "b"], here.Sockets[0].Tags);
         Assert.Equal([9, 8], here.Sockets[0].Attachment);
         Assert.Null(here.Sockets[1].Attachment);
         Assert.Empty(here.Sockets[1].Tags);
+        Assert.Equal(channels, here.Channels);
+        Assert.Equal((1_780_000_000_123, 1_780_000_000_123), (here.Sockets[0].AutoResponseAt, here.Sockets[1].AutoResponseAt));
+
+        Assert.Equal(new SocketHeld(descriptor.SocketId), RoundTrip(new SocketHeld(descriptor.SocketId)));
+        var responded = Assert.IsType<SocketAutoResponded>(RoundTrip(new SocketAutoResponded(target, descriptor.SocketId, 1_780_000_000_456)));
+        Assert.Equal((target, "sockets", descriptor.SocketId, 1_780_000_000_456), (responded.Target, responded.Target.Name, responded.SocketId, responded.At));
+    }
+
+    [Fact]
+    public void A_directory_answer_of_version_1_reads_as_sockets_without_channels()
+    {
+        var actor = System.ActorOf(Props.Empty);
+        var (serializer, manifest, bytes) = Write(new SocketsHere([new SocketDescriptor(Guid.NewGuid(), actor, ["a"], null, 5)], []));
+        Assert.Equal(2, bytes[0]);
+        // Version 1 is version 2 without the socket's auto-response time and the channel count at the end.
+        bytes[0] = 1;
+        var here = Assert.IsType<SocketsHere>(serializer.FromBinary(bytes[..^12], manifest));
+        Assert.Equal((actor, 0L), (Assert.Single(here.Sockets).Actor, here.Sockets[0].AutoResponseAt));
+        Assert.Empty(here.Channels);
+        bytes[0] = 3;
+        Assert.Contains("unknown version 3", Assert.Throws<InvalidDataException>(() => serializer.FromBinary(bytes, manifest)).Message);
     }
 
     [Fact]
