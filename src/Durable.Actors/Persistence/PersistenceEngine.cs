@@ -138,8 +138,20 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
             GroupCommitted?.Invoke(group.Count, Stopwatch.GetElapsedTime(started));
             // After the commit, so a recovery read that began before it cannot be served once it is acknowledged.
             foreach (var op in group) Cache.Invalidate(op.PersistenceId);
-            if (_syncer is not null) _syncer.Committed(number, group.ToArray());
-            else foreach (var op in group) op.Complete();
+            if (_syncer is null)
+            {
+                foreach (var op in group) op.Complete();
+            }
+            else if (reader.TryPeek(out _) || carried is not null)
+            {
+                _syncer.Committed(number, group.ToArray());
+            }
+            else
+            {
+                // Nothing queued: the writer would only wait, so it syncs itself rather than wake the syncer's thread.
+                _syncer.Committed(number, group.ToArray(), wake: false);
+                _syncer.SyncPending();
+            }
         }
     }
 
