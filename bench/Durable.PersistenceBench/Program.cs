@@ -16,8 +16,11 @@ namespace Durable.PersistenceBench;
 /// durable increments/s on one object and over 1,000 objects, new objects/s (first increment of a never-seen id),
 /// recoveries/s (first read of a written object after a restart), latency p50/p99, bytes on disk per event.
 /// <code>
-/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--plugins durable,sql,memory] [--databases sqlite,postgres] [--data DIR]
+/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--plugins durable,sql,memory] [--databases sqlite,postgres]
+///     [--rows one,spread,new] [--data DIR]
 /// </code>
+/// <c>--rows</c> picks the measures (recoveries come with <c>new</c>, which writes the objects they read); the others'
+/// cells are left as "-".
 /// PostgreSQL rows need DURABLE_TEST_PG (scripts/postgres.sh start); each row creates and drops its own database.
 /// </summary>
 public static class Program
@@ -51,17 +54,23 @@ public static class Program
         long created;
         using (var node = await BenchNode.StartAsync(plugin, store))
         {
-            var one = await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("one"));
-            var spread = await Load.RunAsync(node.Region, 1000 * 4, duration, (client, _) => new Increment("spread-" + (client % 1000)));
+            var one = options.Runs("one") ? await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("one")) : null;
+            var spread = options.Runs("spread")
+                ? await Load.RunAsync(node.Region, 1000 * 4, duration, (client, _) => new Increment("spread-" + (client % 1000)))
+                : null;
             var next = -1L;
-            var fresh = await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("new-" + Interlocked.Increment(ref next)), warmUp: false);
-            created = fresh.Completed;
-            events = one.Completed + one.WarmUp + spread.Completed + spread.WarmUp + fresh.Completed;
-            cells.AddRange(one.Cells());
-            cells.AddRange(spread.Cells());
-            cells.AddRange(fresh.Cells());
+            var fresh = options.Runs("new")
+                ? await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("new-" + Interlocked.Increment(ref next)), warmUp: false)
+                : null;
+            created = fresh?.Completed ?? 0;
+            foreach (var load in new[] { one, spread, fresh })
+            {
+                events += load is null ? 0 : load.Completed + load.WarmUp;
+                cells.AddRange(load?.Cells() ?? Load.Skipped);
+            }
         }
-        using (var node = await BenchNode.StartAsync(plugin, store))
+        if (!options.Runs("new")) cells.AddRange(Load.Skipped);
+        else using (var node = await BenchNode.StartAsync(plugin, store))
         {
             var next = -1L;
             var recovered = await Load.RunAsync(node.Region, 256, duration, (_, _) =>
@@ -134,8 +143,13 @@ internal sealed record Load(long Completed, long WarmUp, long Errors, TimeSpan E
         var warmUpCount = 0L;
         if (warmUp)
             warmUpCount = (await RunOnceAsync(region, clients, TimeSpan.FromSeconds(1), message)).Completed;
+        var cost = ProcessCost.Now();
         var load = await RunOnceAsync(region, clients, duration, message);
-        Console.Error.WriteLine($"   {load.Completed:N0} in {load.Elapsed.TotalSeconds:F2} s, {load.Errors} errors");
+        var spent = ProcessCost.Now() - cost;
+        var ops = Math.Max(1, load.Completed);
+        Console.Error.WriteLine($"   {load.Completed:N0} in {load.Elapsed.TotalSeconds:F2} s, {load.Errors} errors; per op: " +
+            $"{spent.Cpu.TotalMicroseconds / ops:F1} µs CPU, {spent.Allocated / ops:N0} B allocated; " +
+            $"GCs {spent.Gen0}/{spent.Gen1}/{spent.Gen2} (gen0/1/2), paused {spent.Paused.TotalMilliseconds / load.Elapsed.TotalMilliseconds:P1}");
         return load with { WarmUp = warmUpCount };
     }
 
@@ -170,6 +184,9 @@ internal sealed record Load(long Completed, long WarmUp, long Errors, TimeSpan E
         return new Load(all.Length, 0, errors, elapsed, all);
     }
 
+    /// <summary>The cells of a measure that was not run.</summary>
+    public static readonly string[] Skipped = ["-", "-"];
+
     public string[] Cells() =>
     [
         (Completed / Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture) + (Errors > 0 ? $" ({Errors} errors)" : ""),
@@ -181,11 +198,23 @@ internal sealed record Load(long Completed, long WarmUp, long Errors, TimeSpan E
             : LatencyTicks[Math.Min(LatencyTicks.Length - 1, (int)(p * LatencyTicks.Length))] * 1000.0 / Stopwatch.Frequency;
 }
 
-internal sealed record BenchOptions(int Seconds, string[] Plugins, string[] Databases, string DataDirectory)
+/// <summary>The process's CPU time, allocations and collections so far (all threads: the node and its clients).</summary>
+internal readonly record struct ProcessCost(TimeSpan Cpu, long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused)
 {
+    public static ProcessCost Now() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(),
+        GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public static ProcessCost operator -(ProcessCost a, ProcessCost b) => new(a.Cpu - b.Cpu, a.Allocated - b.Allocated,
+        a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused);
+}
+
+internal sealed record BenchOptions(int Seconds, string[] Plugins, string[] Databases, string[] Rows, string DataDirectory)
+{
+    public bool Runs(string row) => Rows.Contains(row);
+
     public static BenchOptions Parse(string[] args)
     {
-        var options = new BenchOptions(5, ["durable", "sql", "memory"], ["sqlite", "postgres"], "/tmp/durable-pbench");
+        var options = new BenchOptions(5, ["durable", "sql", "memory"], ["sqlite", "postgres"], ["one", "spread", "new"], "/tmp/durable-pbench");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             options = args[i] switch
@@ -193,6 +222,7 @@ internal sealed record BenchOptions(int Seconds, string[] Plugins, string[] Data
                 "--seconds" => options with { Seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--plugins" => options with { Plugins = args[i + 1].Split(',') },
                 "--databases" => options with { Databases = args[i + 1].Split(',') },
+                "--rows" => options with { Rows = args[i + 1].Split(',') },
                 "--data" => options with { DataDirectory = args[i + 1] },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

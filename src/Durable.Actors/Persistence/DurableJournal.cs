@@ -63,7 +63,9 @@ public abstract class DurableJournal : AsyncWriteJournal
 
     protected override async Task<IImmutableList<Exception?>?> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
     {
-        List<AtomicRows>? writes = null;
+        // Persist sends one AtomicWrite per call: a list only when there are more.
+        AtomicRows? first = null;
+        List<AtomicRows>? more = null;
         List<Exception?>? results = null;
         string? persistenceId = null;
         var events = 0;
@@ -81,7 +83,9 @@ public abstract class DurableJournal : AsyncWriteJournal
                     rows[i] = new StoredEvent(persistent.SequenceNr, timestamp, EventCodec.EncodeEvent(_system, persistent));
                 }
                 persistenceId ??= message.PersistenceId;
-                (writes ??= new List<AtomicRows>(1)).Add(new AtomicRows(rows));
+                var write = new AtomicRows(rows);
+                if (first is null) first = write;
+                else (more ??= [first]).Add(write);
                 events += rows.Length;
                 results?.Add(null);
             }
@@ -93,8 +97,8 @@ public abstract class DurableJournal : AsyncWriteJournal
             }
             index++;
         }
-        if (writes is not null)
-            await _engine.EnqueueAsync(new WriteEvents(persistenceId!, writes.ToArray(), events));
+        if (first is not null)
+            await _engine.EnqueueAsync(new WriteEvents(persistenceId!, more?.ToArray() ?? [first], events));
         return results?.ToImmutableList();
     }
 

@@ -42,10 +42,11 @@ internal static class EventCodec
         var manifest = Serialization.ManifestFor(serializer, payload);
         var adapterManifest = persistent.Manifest;
         var writer = persistent.WriterGuid;
-        var guidWriter = Guid.TryParse(writer, out var writerGuid) && writerGuid.ToString() == writer;
+        var guidWriter = IsCanonicalGuid(writer, out var writerGuid);
 
+        // The exact size, so the payload is the buffer itself.
         byte flags = 0;
-        var size = 2 + 5 + data.Length;
+        var size = 2 + VarIntSize(ZigZag(serializer.Identifier)) + data.Length;
         if (!string.IsNullOrEmpty(manifest)) { flags |= HasManifest; size += StringSize(manifest); }
         if (!string.IsNullOrEmpty(adapterManifest)) { flags |= HasAdapterManifest; size += StringSize(adapterManifest); }
         if (guidWriter) { flags |= HasGuidWriter; size += 16; }
@@ -53,7 +54,7 @@ internal static class EventCodec
         if (tags is not null)
         {
             flags |= HasTags;
-            size += 5;
+            size += VarIntSize((uint)tags.Count);
             foreach (var tag in tags) size += StringSize(tag);
         }
 
@@ -72,8 +73,7 @@ internal static class EventCodec
             foreach (var tag in tags) at += String(buffer.AsSpan(at), tag);
         }
         data.CopyTo(buffer.AsSpan(at));
-        at += data.Length;
-        return at == buffer.Length ? buffer : buffer.AsSpan(0, at).ToArray();
+        return buffer;
     }
 
     public static byte[] EncodeSnapshot(ExtendedActorSystem system, object snapshot)
@@ -81,15 +81,14 @@ internal static class EventCodec
         var (serializer, data) = Serialize(system, snapshot);
         var manifest = Serialization.ManifestFor(serializer, snapshot);
         var flags = string.IsNullOrEmpty(manifest) ? (byte)0 : HasManifest;
-        var buffer = new byte[2 + 5 + (flags != 0 ? StringSize(manifest) : 0) + data.Length];
+        var buffer = new byte[2 + VarIntSize(ZigZag(serializer.Identifier)) + (flags != 0 ? StringSize(manifest) : 0) + data.Length];
         var at = 0;
         buffer[at++] = V1;
         buffer[at++] = flags;
         at += VarInt(buffer.AsSpan(at), ZigZag(serializer.Identifier));
         if (flags != 0) at += String(buffer.AsSpan(at), manifest);
         data.CopyTo(buffer.AsSpan(at));
-        at += data.Length;
-        return at == buffer.Length ? buffer : buffer.AsSpan(0, at).ToArray();
+        return buffer;
     }
 
     public static Persistent DecodeEvent(Serialization serialization, string persistenceId, in StoredEvent stored)
@@ -131,9 +130,25 @@ internal static class EventCodec
         return (serializer, data);
     }
 
+    /// <summary>Whether the writer id is a GUID in its canonical form (lowercase "D", as Akka makes them), which is then
+    /// stored as 16 bytes; compared without making the GUID's string (an event's encoding should allocate only its payload).</summary>
+    private static bool IsCanonicalGuid(string? text, out Guid guid)
+    {
+        guid = default;
+        if (text is not { Length: 36 } || !Guid.TryParseExact(text, "D", out guid)) return false;
+        Span<char> canonical = stackalloc char[36];
+        return guid.TryFormat(canonical, out var written, "D") && canonical[..written].SequenceEqual(text);
+    }
+
     private static uint ZigZag(int value) => (uint)((value << 1) ^ (value >> 31));
 
-    private static int StringSize(string value) => 5 + StrictUtf8.GetByteCount(value);
+    private static int VarIntSize(uint value) => value < 1u << 7 ? 1 : value < 1u << 14 ? 2 : value < 1u << 21 ? 3 : value < 1u << 28 ? 4 : 5;
+
+    private static int StringSize(string value)
+    {
+        var length = StrictUtf8.GetByteCount(value);
+        return VarIntSize((uint)length) + length;
+    }
 
     private static int String(Span<byte> destination, string value)
     {

@@ -9,7 +9,9 @@ namespace Durable.Persistence;
 /// <item>Group commit: every change (the AtomicWrites of any number of concurrent WriteMessagesAsync calls, deletions,
 /// snapshot saves and deletions) goes to one writer loop, which commits all that is queued — up to
 /// <see cref="EngineSettings.MaxGroupEvents"/> events — in one transaction, one fsync, in queue order. A change completes
-/// only after that commit; a failed transaction faults every change in it (outcome unknown).</item>
+/// only after that commit is durable; a failed transaction faults every change in it (outcome unknown). Where the
+/// database's commit returns before the fsync (<see cref="SyncsAfterCommit"/>), a <see cref="CommitSyncer"/> makes the
+/// commits durable while the writer goes on with the next group, and reads wait for the sync of what they saw.</item>
 /// <item>Each AtomicWrite is atomic and fails alone: if any of its (persistence id, sequence number) places is taken, or
 /// covered by a deletion, none of its rows is stored and its WriteMessagesAsync call faults with
 /// <see cref="SequenceConflictException"/>; the rest of the group commits.</item>
@@ -24,6 +26,9 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     private readonly Channel<WriterOp> _ops = Channel.CreateUnbounded<WriterOp>(new() { SingleReader = true });
     private readonly Lazy<Task> _opened;
     private Task? _writer;
+    private CommitSyncer? _syncer;
+    // Commits begun by the writer loop (their numbers); a read may see any commit up to this count.
+    private long _committing;
     private long _commits;
     private long _readStatements;
     private int _disposed;
@@ -60,6 +65,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     private async Task OpenCoreAsync()
     {
         await OpenStoreAsync();
+        if (SyncsAfterCommit) _syncer = new CommitSyncer(SyncOnSyncer, $"Durable journal sync ({Settings.Kind})");
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -110,7 +116,13 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
                 group.Add(next);
                 events += next.Events;
             }
+            if (_syncer?.Failure is { } broken)
+            {
+                foreach (var op in group) op.TrySetException(broken);
+                continue;
+            }
             var started = Stopwatch.GetTimestamp();
+            var number = Interlocked.Increment(ref _committing);
             try
             {
                 await CommitGroupAsync(group);
@@ -119,19 +131,47 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
             catch (Exception error)
             {
                 foreach (var op in group) op.TrySetException(error);
+                // Reads waiting for this number are released by the next sync.
+                _syncer?.Committed(number, []);
                 continue;
             }
             GroupCommitted?.Invoke(group.Count, Stopwatch.GetElapsedTime(started));
-            foreach (var op in group)
+            // After the commit, so a recovery read that began before it cannot be served once it is acknowledged.
+            foreach (var op in group) Cache.Invalidate(op.PersistenceId);
+            if (_syncer is null)
             {
-                // After the commit, so a recovery read that began before it cannot be served once it is acknowledged.
-                Cache.Invalidate(op.PersistenceId);
-                if (op is WriteEvents write && Array.Find(write.Writes, static w => w.Conflict) is { } conflict)
-                    op.TrySetException(new SequenceConflictException(write.PersistenceId, conflict.Rows[0].SequenceNr));
-                else op.TrySetResult();
+                foreach (var op in group) op.Complete();
+            }
+            else if (reader.TryPeek(out _) || carried is not null)
+            {
+                _syncer.Committed(number, group.ToArray());
+            }
+            else
+            {
+                // Nothing queued: the writer would only wait, so it syncs itself rather than wake the syncer's thread.
+                _syncer.Committed(number, group.ToArray(), wake: false);
+                _syncer.SyncPending();
             }
         }
     }
+
+    /// <summary>Runs on the syncer's thread before each sync (tests hold or fail the sync with it).</summary>
+    internal Action? BeforeSync { get; set; }
+
+    /// <summary>Syncs the syncer ran (0 where commits are durable on their own).</summary>
+    internal long Syncs => _syncer?.Syncs ?? 0;
+
+    /// <summary>Reads waiting for the sync of a commit they may have seen (for tests).</summary>
+    internal int ReadsWaitingForSync => _syncer?.Waiting ?? 0;
+
+    private void SyncOnSyncer()
+    {
+        BeforeSync?.Invoke();
+        SyncCommitted();
+    }
+
+    /// <summary>Completes once every commit a read that has just finished may have seen is durable.</summary>
+    private Task SeenDurableAsync() => _syncer?.WhenDurable(Interlocked.Read(ref _committing)) ?? Task.CompletedTask;
 
     // ---- recovery and reads ----
 
@@ -141,6 +181,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
         await OpenAsync();
         var entry = Cache.Begin(persistenceId);
         var read = await ReadRecoveryAsync(persistenceId, bounds, Settings.RecoveryCacheMaxEvents, Settings.RecoveryCacheMaxBytes);
+        await SeenDurableAsync();
         if (entry is not null) Cache.Publish(entry, read);
         return read.Snapshot;
     }
@@ -149,7 +190,9 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     {
         if (Cache.TryHighest(persistenceId) is { } cached) return cached;
         await OpenAsync();
-        return await ReadHighestCoreAsync(persistenceId);
+        var highest = await ReadHighestCoreAsync(persistenceId);
+        await SeenDurableAsync();
+        return highest;
     }
 
     /// <summary>Replays events from..to (at most <paramref name="max"/>), from the kept recovery read when it covers them.</summary>
@@ -167,7 +210,9 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
             return;
         }
         await OpenAsync();
+        // The replayed events reach the actor before this completes, but it recovers (and can answer) only after.
         await ReplayCoreAsync(persistenceId, from, to, max, replay);
+        await SeenDurableAsync();
     }
 
     /// <summary>Events from..to (at most <paramref name="max"/>) from the database, for queries: the recovery cache is
@@ -176,17 +221,28 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     {
         await OpenAsync();
         await ReplayCoreAsync(persistenceId, from, to, max, read);
+        await SeenDurableAsync();
     }
 
     public async Task<List<string>> ReadPersistenceIdsAsync(string? after, int limit)
     {
         await OpenAsync();
-        return await ReadPersistenceIdsCoreAsync(after, limit);
+        var ids = await ReadPersistenceIdsCoreAsync(after, limit);
+        await SeenDurableAsync();
+        return ids;
     }
 
     // ---- what each database supplies ----
 
     protected abstract Task OpenStoreAsync();
+
+    /// <summary>True when <see cref="CommitGroupAsync"/> returns before the commit is on disk, leaving that to
+    /// <see cref="SyncCommitted"/>; false when a returned commit is durable.</summary>
+    protected virtual bool SyncsAfterCommit => false;
+
+    /// <summary>Makes every commit that returned before the call durable (runs on the syncer's thread, while the writer
+    /// commits the next groups); throws when it could not.</summary>
+    protected virtual void SyncCommitted() => throw new NotSupportedException($"{GetType().Name} commits durably.");
 
     /// <summary>Runs the group's ops in order in one transaction and commits it, setting <see cref="AtomicRows.Conflict"/>
     /// on every AtomicWrite that was not stored; throws when the transaction failed.</summary>
@@ -222,6 +278,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
             }
         }
         if (_writer is not null) await _writer;
+        _syncer?.Dispose();
         await DisposeStoreAsync();
         GC.SuppressFinalize(this);
     }

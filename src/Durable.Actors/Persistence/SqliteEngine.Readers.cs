@@ -62,7 +62,7 @@ internal sealed partial class SqliteEngine
 
     private T WithReader<T>(Func<Reader, T> read)
     {
-        var reader = TryTakeIdle(out var idle) ? idle : new Reader(OpenConnection(writer: false));
+        var reader = TryTakeIdle(out var idle) ? idle : new Reader(OpenConnection(Sync.None));
         T result;
         try
         {

@@ -5,11 +5,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Durable.Persistence;
 
 /// <summary>
-/// The engine on one SQLite file per node: WAL mode with <c>synchronous=FULL</c>, so a commit's WAL is fsynced before
-/// any change in it completes, and a crash loses no acknowledged change and leaves no transaction half applied. One
-/// writer connection runs the group commits (BEGIN IMMEDIATE, so a second process on the file waits rather than
-/// deadlocks) with statements prepared once; reads use a pool of reader connections with their statements prepared
-/// (see <see cref="SqliteEngine.Reader"/>); WAL checkpoints run on their own thread (<see cref="SqliteCheckpointer"/>).
+/// The engine on one SQLite file per node, in WAL mode. A commit's WAL is fsynced before any change in it completes, so
+/// a crash or a power failure loses no acknowledged change and leaves no transaction half applied: the writer commits
+/// with <c>synchronous=NORMAL</c> (the frames are written, not synced) and the engine's <see cref="CommitSyncer"/> then
+/// fsyncs the WAL file on its own thread, completing the group's changes after it, while the writer commits the next
+/// group; reads wait for the sync of what they may have seen. Everything else is as <c>synchronous=FULL</c>: a
+/// checkpoint syncs the WAL before copying it and the database file after. One writer connection runs the group commits
+/// (BEGIN IMMEDIATE, so a second process on the file waits rather than deadlocks) with statements prepared once; reads
+/// use a pool of reader connections with their statements prepared (see <see cref="SqliteEngine.Reader"/>); WAL
+/// checkpoints run on their own thread (<see cref="SqliteCheckpointer"/>).
 /// </summary>
 internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider time) : PersistenceEngine(settings, time)
 {
@@ -22,6 +26,8 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
     }.ToString();
 
     private SqliteConnection? _writer;
+    // The WAL file, held open to fsync it (any descriptor of a file flushes all of it).
+    private FileStream? _wal;
     private SqliteCheckpointer? _checkpointer;
     private EventInsert? _insert;
     private SqliteCommand? _deleteRow, _deleteEvents, _saveSnapshot, _deleteSnapshot, _deleteSnapshots;
@@ -38,13 +44,28 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
     protected override Task OpenStoreAsync()
     {
         if (Path.GetDirectoryName(Settings.Database) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
-        _writer = OpenConnection(writer: true);
-        Execute(_writer, $"PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterCheckpointPages}; " +
+        _writer = OpenConnection(Sync.AfterCommit);
+        // The syncer's fsync of the WAL file is what makes a commit durable, so anything but WAL mode is refused.
+        using (var command = _writer.CreateCommand())
+        {
+            command.CommandText = "PRAGMA journal_mode=WAL";
+            if (command.ExecuteScalar() is not "wal")
+                throw new InvalidOperationException($"The SQLite database {Settings.Database} cannot use WAL mode, which the Durable journal needs.");
+        }
+        Execute(_writer, $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterCheckpointPages}; " +
             $"PRAGMA journal_size_limit={SqliteCheckpointer.WalSizeLimitBytes}; PRAGMA cache_size=-16384;");
         SchemaVersion = Migrate(_writer, Migrations, Settings.Database, Time);
-        _checkpointer = new SqliteCheckpointer(OpenConnection(writer: true), NullLogger.Instance);
+        // The writer's transactions have opened (created) the WAL file; it lives as long as the writer's connection.
+        _wal = new FileStream(Settings.Database + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        SyncCommitted();   // the migrations' commits
+        _checkpointer = new SqliteCheckpointer(OpenConnection(Sync.Full), NullLogger.Instance);
         return Task.CompletedTask;
     }
+
+    protected override bool SyncsAfterCommit => true;
+
+    /// <summary>fsync of the WAL file: every frame written before it, so every commit returned before it, is on disk.</summary>
+    protected override void SyncCommitted() => _wal!.Flush(flushToDisk: true);
 
     protected override Task CommitGroupAsync(List<WriterOp> group)
     {
@@ -166,6 +187,7 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
         _checkpointer?.Dispose();
         CloseReaders();
         _insert?.Dispose();
+        _wal?.Dispose();
         _deleteRow?.Dispose();
         _deleteEvents?.Dispose();
         _saveSnapshot?.Dispose();
@@ -175,16 +197,31 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
         return ValueTask.CompletedTask;
     }
 
-    private SqliteConnection OpenConnection(bool writer)
+    /// <summary>How a connection's writes reach the disk.</summary>
+    private enum Sync
+    {
+        /// <summary>A reader: it writes nothing.</summary>
+        None,
+        /// <summary>The group commits: <c>synchronous=NORMAL</c>, the WAL fsynced by <see cref="SyncCommitted"/> before
+        /// anything in the commit completes.</summary>
+        AfterCommit,
+        /// <summary>The checkpointer: <c>synchronous=FULL</c>.</summary>
+        Full,
+    }
+
+    private SqliteConnection OpenConnection(Sync sync)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // Lets a reader list its statements (Reader.Recompilations); a reader prepares them once, so this costs nothing.
-        if (!writer) connection.Handle!.enable_sqlite3_next_stmt(true);
-        // A reader never syncs; a writer's commit is durable only with synchronous=FULL.
-        Execute(connection, writer
-            ? $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)Settings.BusyTimeout.TotalMilliseconds};"
-            : $"PRAGMA busy_timeout={(long)Settings.BusyTimeout.TotalMilliseconds};");
+        if (sync == Sync.None) connection.Handle!.enable_sqlite3_next_stmt(true);
+        var busy = $"PRAGMA busy_timeout={(long)Settings.BusyTimeout.TotalMilliseconds};";
+        Execute(connection, sync switch
+        {
+            Sync.AfterCommit => "PRAGMA synchronous=NORMAL; " + busy,
+            Sync.Full => "PRAGMA synchronous=FULL; " + busy,
+            _ => busy,
+        });
         return connection;
     }
 

@@ -9,6 +9,9 @@ internal abstract class WriterOp() : TaskCompletionSource(TaskCreationOptions.Ru
 
     /// <summary>Events the op writes (to size groups).</summary>
     public virtual int Events => 0;
+
+    /// <summary>Completes the op after the commit holding it is durable.</summary>
+    public virtual void Complete() => TrySetResult();
 }
 
 /// <summary>The AtomicWrites of one WriteMessagesAsync call: one persistence id, each write all-or-nothing.</summary>
@@ -19,6 +22,14 @@ internal sealed class WriteEvents(string persistenceId, AtomicRows[] writes, int
     public override int Events { get; } = events;
 
     public AtomicRows[] Writes { get; } = writes;
+
+    /// <summary>Fails the call when any of its AtomicWrites lost a place (none of that write is stored).</summary>
+    public override void Complete()
+    {
+        if (Array.Find(Writes, static w => w.Conflict) is { } conflict)
+            TrySetException(new SequenceConflictException(PersistenceId, conflict.Rows[0].SequenceNr));
+        else TrySetResult();
+    }
 }
 
 /// <summary>One AtomicWrite's rows; <see cref="Conflict"/> is set by the commit when any row's place was taken, and then

@@ -61,6 +61,68 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_and_a_read_that_saw_it_complete_only_after_the_WAL_is_synced()
+    {
+        using var syncing = new SemaphoreSlim(0);
+        using var release = new ManualResetEventSlim();
+        _engine.BeforeSync = () =>
+        {
+            syncing.Release();
+            release.Wait();
+        };
+        try
+        {
+            await WritesAndReadsWaitForTheSync(syncing, release);
+        }
+        finally
+        {
+            release.Set();   // a failed assertion must not leave the syncer held when the engine closes
+        }
+    }
+
+    private async Task WritesAndReadsWaitForTheSync(SemaphoreSlim syncing, ManualResetEventSlim release)
+    {
+        var write = _engine.EnqueueAsync(Write("held", [1, 2]));
+        Assert.True(await syncing.WaitAsync(TimeSpan.FromSeconds(30)), "the commit's sync never started");
+
+        // Committed, so a read now sees it; neither the write nor that read may complete before the sync does.
+        var read = _engine.ReadHighestSequenceNrAsync("held");
+        var replayed = new List<long>();
+        var replay = _engine.QueryEventsAsync("held", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        // Both have read the database and now wait for the sync (a read that did not wait would never be counted).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_engine.ReadsWaitingForSync < 2)
+        {
+            if (DateTime.UtcNow > deadline || read.IsCompleted || replay.IsCompleted)
+                throw new TimeoutException($"The reads did not wait for the sync (read done: {read.IsCompleted}, query done: {replay.IsCompleted}).");
+            await Task.Delay(10);
+        }
+        Assert.False(write.IsCompleted, "the write completed before its commit was synced");
+        Assert.False(read.IsCompleted, "a read returned a commit that was not synced yet");
+        Assert.False(replay.IsCompleted, "a query returned a commit that was not synced yet");
+
+        _engine.BeforeSync = null;
+        release.Set();
+        await write;
+        Assert.Equal(2, await read);
+        await replay;
+        Assert.Equal([1L, 2L], replayed);
+    }
+
+    [Fact]
+    public async Task After_a_failed_sync_the_engine_acknowledges_no_write_and_answers_no_read()
+    {
+        await _engine.EnqueueAsync(Write("before", [1]));
+        _engine.BeforeSync = () => throw new IOException("disk gone");
+
+        var failed = await Assert.ThrowsAsync<IOException>(() => _engine.EnqueueAsync(Write("lost", [1])));
+        Assert.IsType<IOException>(failed.InnerException);
+        _engine.BeforeSync = null;
+        await Assert.ThrowsAsync<IOException>(() => _engine.EnqueueAsync(Write("later", [1])));
+        await Assert.ThrowsAsync<IOException>(() => _engine.ReadHighestSequenceNrAsync("lost"));
+    }
+
+    [Fact]
     public async Task A_conflicting_atomic_write_stores_none_of_its_events_and_the_rest_of_its_group_commits()
     {
         await _engine.EnqueueAsync(Write("a", [1, 2]));
