@@ -85,23 +85,7 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
 
         // Balanced: the joiner holds its share of the counter shards (all placed before it came), none is moving.
         var watch = Stopwatch.StartNew();
-        int joinerShards;
-        while (true)
-        {
-            var status = JsonDocument.Parse(await cluster.Clients[0].GetStringAsync("/cluster")).RootElement;
-            var held = status.GetProperty("nodes").EnumerateArray()
-                .Where(n => n.GetProperty("status").GetString() == "up" && n.GetProperty("shardIds").TryGetProperty("counter", out _))
-                .ToDictionary(n => n.GetProperty("address").GetString()!, n => n.GetProperty("shardIds").GetProperty("counter").GetArrayLength());
-            if (held.Count == 3 && status.GetProperty("rebalancing").GetInt32() == 0 && held.GetValueOrDefault(joiner) > 0 &&
-                held.Values.All(h => h >= held.Values.Sum() / 3))
-            {
-                joinerShards = held[joiner];
-                output.WriteLine($"balanced {watch.Elapsed.TotalSeconds:F1} s after the join: {status}");
-                break;
-            }
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"not balanced 90 s after the join: {status}");
-            await Task.Delay(200);
-        }
+        var joinerShards = await WaitBalancedAsync(cluster.Clients[0], joiner, 3, "the join");
 
         // Every shard the joiner holds was handed off by one of the others; each node diffs its shard list every second.
         while (true)
@@ -138,7 +122,7 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_node_killed_under_load_loses_no_acknowledged_increment_and_its_counters_are_served_again_within_10_s()
+    public async Task A_node_killed_under_load_loses_no_acknowledged_increment_its_counters_are_served_again_within_10_s_and_it_rejoins()
     {
         await using var cluster = await AkkaClusterNodes.StartAsync(3);
         await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 3, TimeSpan.FromSeconds(45), "formation");
@@ -220,7 +204,18 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
             var (status, value) = await IncrementAsync(survivors[0], counter);
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.True(value > acknowledged.GetValueOrDefault(counter), $"{counter}: {value} after {acknowledged.GetValueOrDefault(counter)} was acknowledged");
+            acknowledged[counter] = value;
         }
+
+        // The node restarted (a new process on the same PostgreSQL) rejoins and takes counter shards by handoff, and the
+        // counters it now runs go on from their acknowledged values.
+        var restarted = cluster.Nodes.Count;
+        await cluster.AddNodeAsync();
+        var rejoined = await AkkaClusterNodes.SelfAsync(cluster.Clients[restarted]);
+        var taken = await WaitBalancedAsync(survivors[0], rejoined, 3, "the restart");
+        output.WriteLine($"the restarted node took {taken} counter shards by handoff");
+        foreach (var counter in counters)
+            Assert.Equal((HttpStatusCode.OK, acknowledged[counter] + 1), await IncrementAsync(cluster.Clients[restarted], counter));
     }
 
     [Fact]
@@ -300,6 +295,30 @@ public sealed class AkkaClusterTests(ITestOutputHelper output)
             if (await MetricAsync(cluster.Clients[owner], "durable_activations_total") == before + 1) return name;
         }
         throw new InvalidOperationException($"None of 40 kv objects was placed on node {owner}.");
+    }
+
+    /// <summary>
+    /// Waits (at most 90 s) until <paramref name="nodes"/> Up members hold counter shards, none is moving, each holds at
+    /// least its share and <paramref name="joiner"/> holds some; returns how many the joiner holds.
+    /// </summary>
+    private async Task<int> WaitBalancedAsync(HttpClient client, string joiner, int nodes, string after)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = JsonDocument.Parse(await client.GetStringAsync("/cluster")).RootElement;
+            var held = status.GetProperty("nodes").EnumerateArray()
+                .Where(n => n.GetProperty("status").GetString() == "up" && n.GetProperty("shardIds").TryGetProperty("counter", out _))
+                .ToDictionary(n => n.GetProperty("address").GetString()!, n => n.GetProperty("shardIds").GetProperty("counter").GetArrayLength());
+            if (held.Count == nodes && status.GetProperty("rebalancing").GetInt32() == 0 && held.GetValueOrDefault(joiner) > 0 &&
+                held.Values.All(h => h >= held.Values.Sum() / nodes))
+            {
+                output.WriteLine($"balanced {watch.Elapsed.TotalSeconds:F1} s after {after}: {status}");
+                return held[joiner];
+            }
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"not balanced 90 s after {after}: {status}");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>A node's Prometheus sample <paramref name="name"/>, summed over its labels (e.g. <c>durable_activations_total</c>,
