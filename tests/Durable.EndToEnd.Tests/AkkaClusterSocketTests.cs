@@ -231,6 +231,98 @@ public sealed class AkkaClusterSocketTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits for <paramref name="work"/>, and for at least <paramref name="pace"/> since it started.</summary>
+    [Fact]
+    public async Task Chat_sockets_on_the_surviving_nodes_stay_open_and_get_messages_after_the_rooms_owner_is_killed()
+    {
+        await using var cluster = await AkkaClusterNodes.StartAsync(3);
+        await AkkaClusterNodes.WaitAgreedAsync(cluster.Clients, null, 3, TimeSpan.FromSeconds(45), "formation");
+        var victim = await AkkaClusterNodes.SelfAsync(cluster.Clients[1]);
+
+        // A room whose object runs on node 2 (the one to kill): its shard is among those /cluster lists for that node.
+        var shards = new ShardOf(64);
+        string? room = null;
+        for (var i = 0; i < 64 && room is null; i++)
+        {
+            var candidate = $"failover-room-{i:D2}";
+            using var response = await cluster.Clients[0].GetAsync($"/ns/chat/name/{candidate}/messages");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var shard = shards.ShardId(response.Headers.GetValues("X-Durable-Id").Single());
+            var status = JsonDocument.Parse(await cluster.Clients[0].GetStringAsync("/cluster")).RootElement;
+            var owner = status.GetProperty("nodes").EnumerateArray()
+                .Where(n => n.GetProperty("shardIds").TryGetProperty("chat", out var ids) && ids.EnumerateArray().Any(id => id.ToString() == shard))
+                .Select(n => n.GetProperty("address").GetString()).SingleOrDefault();
+            if (owner == victim) room = candidate;
+        }
+        Assert.True(room is not null, $"none of 64 rooms was placed on {victim}");
+
+        // A raw socket on each surviving node and a Phoenix subscriber on the first; the object is on the node to kill.
+        var raw = new List<RawListener>();
+        PhoenixListener? phoenix = null;
+        try
+        {
+            foreach (var node in new[] { 0, 2 })
+                raw.Add(new RawListener(room, node, await ConnectAsync(cluster.Nodes[node], $"/ns/chat/name/{room}/websocket")));
+            var client = new PhoenixClient(await ConnectAsync(cluster.Nodes[0], "/socket/websocket?vsn=2.0.0"));
+            await client.JoinAsync($"chat:{room}", "j-failover");
+            phoenix = new PhoenixListener(0, client);
+            var sent = new List<string>();
+            async Task<HttpStatusCode> PostAsync(HttpClient through, string body)
+            {
+                using var content = new StringContent(JsonSerializer.Serialize(new { body }), Encoding.UTF8, "application/json");
+                using var response = await through.PostAsync($"/ns/chat/name/{room}/messages", content);
+                if (response.StatusCode == HttpStatusCode.Created) sent.Add(body);
+                return response.StatusCode;
+            }
+            Assert.Equal(HttpStatusCode.Created, await PostAsync(cluster.Clients[0], "before the kill"));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            foreach (var listener in raw) await listener.WaitForAsync([.. sent], deadline);
+            await phoenix.WaitForAsync($"chat:{room}", [.. sent], deadline);
+
+            // The owner dies; the room restarts on a survivor, which gathers the sockets from the others' directories.
+            var watch = Stopwatch.StartNew();
+            cluster.Nodes[1].Kill();
+            var attempts = new List<HttpStatusCode>();
+            while (true)
+            {
+                HttpStatusCode status;
+                try
+                {
+                    status = await PostAsync(cluster.Clients[2], $"after the kill, attempt {attempts.Count + 1}");
+                }
+                catch (TaskCanceledException)
+                {
+                    status = 0;
+                }
+                attempts.Add(status);
+                if (status == HttpStatusCode.Created) break;
+                Assert.True(status == HttpStatusCode.ServiceUnavailable, $"attempt {attempts.Count} after the kill answered {(int)status}");
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(45), $"the room was not served again 45 s after its owner was killed");
+                await Task.Delay(200);
+            }
+            var servedAt = watch.Elapsed;
+            Assert.Equal(HttpStatusCode.Created, await PostAsync(cluster.Clients[0], "through the first node"));
+
+            deadline = DateTime.UtcNow.AddSeconds(30);
+            foreach (var listener in raw) await listener.WaitForAsync([.. sent], deadline);
+            await phoenix.WaitForAsync($"chat:{room}", [.. sent], deadline);
+            output.WriteLine($"{room} was served again {servedAt.TotalSeconds:F1} s after its owner was killed ({attempts.Count - 1} answers of 503 before); " +
+                $"{raw.Count} raw sockets and a Phoenix subscriber got all {sent.Count} messages");
+            foreach (var listener in raw)
+            {
+                Assert.True(listener.Socket.State == WebSocketState.Open, $"the raw socket on node {listener.Node + 1} is {listener.Socket.State}");
+                Assert.Equal(sent, listener.Received);
+            }
+            Assert.True(phoenix.Client.Socket.State == WebSocketState.Open, $"the Phoenix socket is {phoenix.Client.Socket.State}");
+            Assert.Empty(phoenix.Errors);
+            Assert.Equal(sent, phoenix.Received($"chat:{room}"));
+        }
+        finally
+        {
+            foreach (var listener in raw) listener.Socket.Dispose();
+            phoenix?.Client.Dispose();
+        }
+    }
+
     private static async Task PacedAsync(Task work, TimeSpan pace) => await Task.WhenAll(work, Task.Delay(pace));
 
     /// <summary>The shard of an entity id as sharding computes it (<see cref="HashCodeMessageExtractor"/>, as the nodes' extractor).</summary>
