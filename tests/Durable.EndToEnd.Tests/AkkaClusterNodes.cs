@@ -21,11 +21,7 @@ internal sealed class AkkaClusterNodes : IAsyncDisposable
 
     public static async Task<AkkaClusterNodes> StartAsync(int count)
     {
-        var server = Environment.GetEnvironmentVariable("DURABLE_TEST_PG") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "DURABLE_TEST_PG is not set, so the cluster tests have no PostgreSQL server. Run `eval \"$(scripts/postgres.sh start)\"` " +
-                "from the repository root, then run the tests again.");
+        var server = PostgresServer.ConnectionString;
         var cluster = new AkkaClusterNodes(server);
         await using (var connection = new NpgsqlConnection(server))
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
@@ -23,12 +22,10 @@ public sealed class SocketClusterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var server = Environment.GetEnvironmentVariable("DURABLE_TEST_PG") is { Length: > 0 } pg
-            ? pg
-            : throw new InvalidOperationException("DURABLE_TEST_PG is not set: run `eval \"$(scripts/postgres.sh start)\"` first.");
+        var server = PostgresServer.ConnectionString;
         await ExecuteAsync(server, $"CREATE SCHEMA {_schema}");
         _connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = _schema }.ConnectionString;
-        var ports = FreePorts(Size);
+        var ports = LoopbackPorts.Free(Size);
         foreach (var port in ports)
         {
             var seeds = ConfigurationFactory.ParseString($"""
@@ -48,7 +45,7 @@ public sealed class SocketClusterTests : IAsyncLifetime
     {
         for (var i = _nodes.Count - 1; i >= 0; i--) await _nodes[i].DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        if (Environment.GetEnvironmentVariable("DURABLE_TEST_PG") is { Length: > 0 } server)
+        if (PostgresServer.Configured is { } server)
             await ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {_schema} CASCADE");
     }
 
@@ -309,15 +306,6 @@ public sealed class SocketClusterTests : IAsyncLifetime
                 await Task.Delay(50);
             }
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
@@ -45,7 +43,7 @@ public class RemoteCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _schema.CreateAsync();
-        var ports = FreePorts(Size);
+        var ports = LoopbackPorts.Free(Size);
         for (var i = 0; i < Size; i++)
             Nodes.Add(await RemoteNode.StartAsync($"node{i + 1}", ports[i], ports[0], _schema.ConnectionString, EventDeadline, _akka));
         await Task.WhenAll(Nodes.Select(n => n.WhenRegionsKnowAsync(Size)));
@@ -57,14 +55,6 @@ public class RemoteCluster : IAsyncLifetime
         await _schema.DropAsync();
     }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
 }
 
 /// <summary>One node of a <see cref="RemoteCluster"/>.</summary>
