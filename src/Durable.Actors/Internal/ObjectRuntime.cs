@@ -166,20 +166,6 @@ internal sealed partial class ObjectRuntime : IAsyncDisposable
         objects.Deliver(e);
     }
 
-    /// <summary>Sends an event that died unstarted in a stopped object's mailbox to the object's next actor.</summary>
-    public void Redispatch(ObjectEvent e)
-    {
-        try
-        {
-            Dispatch(e);
-        }
-        catch (Exception error)
-        {
-            e.TryFail(error);
-            EventFinished();
-        }
-    }
-
     /// <summary>An event was answered, failed or dropped (one sent to another node is finished when it completes, by
     /// <see cref="ForwardedFinished"/>).</summary>
     public void EventFinished(ObjectEvent e)
