@@ -16,9 +16,12 @@ namespace Durable.PersistenceBench;
 /// durable increments/s on one object and over 1,000 objects, new objects/s (first increment of a never-seen id),
 /// recoveries/s (first read of a written object after a restart), latency p50/p99, bytes on disk per event.
 /// <code>
-/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--plugins durable,sql,memory] [--databases sqlite,postgres]
+/// dotnet Durable.PersistenceBench.dll [--seconds 5] [--warm-up 1] [--plugins durable,sql,memory] [--databases sqlite,postgres]
 ///     [--rows one,spread,new] [--data DIR]
 /// </code>
+/// <c>--warm-up</c> is the load run before the one-object and 1,000-object measures, for the JIT's tiers to settle;
+/// per measure, standard error gets the process's CPU, allocations and collections, and the Durable journal's group
+/// commits and syncs (from its metrics).
 /// <c>--rows</c> picks the measures (recoveries come with <c>new</c>, which writes the objects they read); the others'
 /// cells are left as "-".
 /// PostgreSQL rows need DURABLE_TEST_PG (scripts/postgres.sh start); each row creates and drops its own database.
@@ -49,18 +52,19 @@ public static class Program
     private static async Task<string[]> RunAsync(string plugin, BenchStore store, BenchOptions options)
     {
         var duration = TimeSpan.FromSeconds(options.Seconds);
+        var warmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
         var cells = new List<string> { plugin, plugin == "memory" ? "(none)" : store.Database };
         long events = 0;
         long created;
         using (var node = await BenchNode.StartAsync(plugin, store))
         {
-            var one = options.Runs("one") ? await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("one")) : null;
+            var one = options.Runs("one") ? await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("one"), warmUp) : null;
             var spread = options.Runs("spread")
-                ? await Load.RunAsync(node.Region, 1000 * 4, duration, (client, _) => new Increment("spread-" + (client % 1000)))
+                ? await Load.RunAsync(node.Region, 1000 * 4, duration, (client, _) => new Increment("spread-" + (client % 1000)), warmUp)
                 : null;
             var next = -1L;
             var fresh = options.Runs("new")
-                ? await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("new-" + Interlocked.Increment(ref next)), warmUp: false)
+                ? await Load.RunAsync(node.Region, 256, duration, (_, _) => new Increment("new-" + Interlocked.Increment(ref next)), warmUp: TimeSpan.Zero)
                 : null;
             created = fresh?.Completed ?? 0;
             foreach (var load in new[] { one, spread, fresh })
@@ -77,7 +81,7 @@ public static class Program
             {
                 var n = Interlocked.Increment(ref next);
                 return n < created ? new Read("new-" + n) : null;
-            }, warmUp: false);
+            }, warmUp: TimeSpan.Zero);
             cells.AddRange(recovered.Cells());
         }
         var bytes = plugin == "memory" ? 0 : await store.UsedBytesAsync();
@@ -138,18 +142,26 @@ internal sealed record Load(long Completed, long WarmUp, long Errors, TimeSpan E
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<Load> RunAsync(IActorRef region, int clients, TimeSpan duration,
-        Func<int, long, object?> message, bool warmUp = true)
+        Func<int, long, object?> message, TimeSpan warmUp)
     {
         var warmUpCount = 0L;
-        if (warmUp)
-            warmUpCount = (await RunOnceAsync(region, clients, TimeSpan.FromSeconds(1), message)).Completed;
+        if (warmUp > TimeSpan.Zero)
+            warmUpCount = (await RunOnceAsync(region, clients, warmUp, message)).Completed;
+        using var commits = new GroupCommits();
         var cost = ProcessCost.Now();
         var load = await RunOnceAsync(region, clients, duration, message);
         var spent = ProcessCost.Now() - cost;
+        var (groups, writes, writing, syncs, syncing) = commits.Now();
         var ops = Math.Max(1, load.Completed);
         Console.Error.WriteLine($"   {load.Completed:N0} in {load.Elapsed.TotalSeconds:F2} s, {load.Errors} errors; per op: " +
             $"{spent.Cpu.TotalMicroseconds / ops:F1} µs CPU, {spent.Allocated / ops:N0} B allocated; " +
-            $"GCs {spent.Gen0}/{spent.Gen1}/{spent.Gen2} (gen0/1/2), paused {spent.Paused.TotalMilliseconds / load.Elapsed.TotalMilliseconds:P1}");
+            $"GCs {spent.Gen0}/{spent.Gen1}/{spent.Gen2} (gen0/1/2), paused {spent.Paused.TotalMilliseconds / load.Elapsed.TotalMilliseconds:P1}" +
+            (groups == 0 ? "" : $"; {groups / load.Elapsed.TotalSeconds:N0} group commits/s of {writes / (double)groups:F1} writes, " +
+                $"{writing * 1000 / groups:F2} ms each, writer busy {writing / load.Elapsed.TotalSeconds:P0}") +
+            (syncs == 0 ? "" : $"; {syncs / load.Elapsed.TotalSeconds:N0} syncs/s, {syncing * 1000 / syncs:F2} ms each"));
+        var gc = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+        Console.Error.WriteLine($"   last ephemeral GC: gen{gc.Generation}, promoted {gc.PromotedBytes / 1024:N0} KiB, pause {gc.PauseDurations[0].TotalMilliseconds:F1} ms, heap {gc.HeapSizeBytes / 1048576:N0} MiB, " +
+            $"gen0 {gc.GenerationInfo[0].SizeAfterBytes / 1024:N0} KiB / gen1 {gc.GenerationInfo[1].SizeAfterBytes / 1024:N0} KiB / gen2 {gc.GenerationInfo[2].SizeAfterBytes / 1048576:N0} MiB after");
         return load with { WarmUp = warmUpCount };
     }
 
@@ -208,18 +220,19 @@ internal readonly record struct ProcessCost(TimeSpan Cpu, long Allocated, int Ge
         a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused);
 }
 
-internal sealed record BenchOptions(int Seconds, string[] Plugins, string[] Databases, string[] Rows, string DataDirectory)
+internal sealed record BenchOptions(int Seconds, int WarmUpSeconds, string[] Plugins, string[] Databases, string[] Rows, string DataDirectory)
 {
     public bool Runs(string row) => Rows.Contains(row);
 
     public static BenchOptions Parse(string[] args)
     {
-        var options = new BenchOptions(5, ["durable", "sql", "memory"], ["sqlite", "postgres"], ["one", "spread", "new"], "/tmp/durable-pbench");
+        var options = new BenchOptions(5, 1, ["durable", "sql", "memory"], ["sqlite", "postgres"], ["one", "spread", "new"], "/tmp/durable-pbench");
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             options = args[i] switch
             {
                 "--seconds" => options with { Seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--warm-up" => options with { WarmUpSeconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--plugins" => options with { Plugins = args[i + 1].Split(',') },
                 "--databases" => options with { Databases = args[i + 1].Split(',') },
                 "--rows" => options with { Rows = args[i + 1].Split(',') },

@@ -22,6 +22,7 @@ public abstract class DurableJournal : AsyncWriteJournal
     private readonly TimeProvider _time = TimeProvider.System;
 
     private readonly Action<int, TimeSpan>? _metrics;
+    private readonly Action<TimeSpan>? _syncMetrics;
 
     private protected DurableJournal(Config config, EngineKind kind, string referenceId)
     {
@@ -33,7 +34,9 @@ public abstract class DurableJournal : AsyncWriteJournal
         {
             var metrics = new JournalMetrics(meters);
             _metrics = (ops, elapsed) => metrics.Committed(ops, elapsed);
+            _syncMetrics = metrics.Synced;
             _engine.GroupCommitted += _metrics;
+            _engine.Synced += _syncMetrics;
         }
     }
 
@@ -57,6 +60,7 @@ public abstract class DurableJournal : AsyncWriteJournal
     protected override void PostStop()
     {
         if (_metrics is not null) _engine.GroupCommitted -= _metrics;
+        if (_syncMetrics is not null) _engine.Synced -= _syncMetrics;
         _ = EngineRegistry.ReleaseAsync(_engine);
         base.PostStop();
     }

@@ -25,10 +25,13 @@ internal sealed partial class SqliteEngine
         public EventInsert(SqliteConnection connection)
         {
             _db = connection.Handle!;
-            // A place under a deletion was written before, even though its row is gone.
+            // Into event_recent (see SqliteEngine.Recent.cs), whose primary key refuses a place taken there; a place
+            // taken in event_journal, or under a deletion (written before, even though its row is gone), is refused here.
             _statement = Prepare("""
-                INSERT OR IGNORE INTO event_journal(pid, seq, written, payload)
-                SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM journal_metadata WHERE pid = ?1 AND deleted_to >= ?2)
+                INSERT OR IGNORE INTO event_recent(pid, seq, written, payload)
+                SELECT ?1, ?2, ?3, ?4
+                WHERE NOT EXISTS (SELECT 1 FROM journal_metadata WHERE pid = ?1 AND deleted_to >= ?2)
+                  AND NOT EXISTS (SELECT 1 FROM event_journal WHERE pid = ?1 AND seq = ?2)
                 """);
             _findKey = Prepare("SELECT id FROM journal_ids WHERE persistence_id = ?1");
             _addKey = Prepare("INSERT INTO journal_ids(persistence_id) VALUES (?1)");

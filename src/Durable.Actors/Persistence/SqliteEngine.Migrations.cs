@@ -33,10 +33,25 @@ internal sealed partial class SqliteEngine
               payload BLOB NOT NULL,
               PRIMARY KEY (persistence_id, seq)) WITHOUT ROWID;
             """),
+        // Where group commits write (see SqliteEngine.Recent.cs): a small table whose index fits in a few pages, moved
+        // into event_journal in bulk.
+        new(2, "recent events", """
+            CREATE TABLE event_recent (
+              pid INTEGER NOT NULL,
+              seq INTEGER NOT NULL,
+              written INTEGER NOT NULL,
+              payload BLOB NOT NULL,
+              PRIMARY KEY (pid, seq));
+            """),
     ];
 
     /// <summary>The journal_ids key of the persistence id bound as <c>$pid</c> (NULL when it has none).</summary>
     private const string KeyOfPid = "(SELECT id FROM journal_ids WHERE persistence_id = $pid)";
+
+    /// <summary>The sequence numbers of the persistence id bound as <c>$pid</c>, in both event tables.</summary>
+    private const string EventsOfPid = $"""
+        SELECT seq FROM event_journal WHERE pid = {KeyOfPid} UNION ALL SELECT seq FROM event_recent WHERE pid = {KeyOfPid}
+        """;
 
     /// <summary>Applies the pending migrations in one IMMEDIATE transaction (two processes cannot both migrate) and
     /// returns the schema version.</summary>

@@ -22,8 +22,13 @@ internal sealed partial class SqliteEngine
 
     private const string HighestSql = $"""
         max(coalesce((SELECT max(seq) FROM event_journal WHERE pid = {KeyOfPid}), 0),
+            coalesce((SELECT max(seq) FROM event_recent WHERE pid = {KeyOfPid}), 0),
             coalesce((SELECT deleted_to FROM journal_metadata WHERE pid = {KeyOfPid}), 0))
         """;
+
+    // A persistence id's events are in event_journal and event_recent (see SqliteEngine.Recent.cs). Each read takes
+    // both in one statement, so a move between the tables, which is one transaction, is seen whole or not at all;
+    // ORDER BY on the compound select merges the two index-ordered halves, with no sort.
 
     // One statement sees one state of the database: the snapshot, the highest sequence number and the events after the
     // snapshot agree with each other however the writer commits around it. No LIMIT takes a bound parameter, here or in
@@ -40,9 +45,16 @@ internal sealed partial class SqliteEngine
         SELECT 1, {HighestSql}, 0, NULL
         UNION ALL
         SELECT * FROM (
-          SELECT 2, seq, written, payload FROM event_journal
-          WHERE pid = {KeyOfPid} AND seq > coalesce((SELECT seq FROM snap), 0)
-          ORDER BY seq LIMIT {limit})
+          SELECT * FROM (
+            SELECT 2, seq, written, payload FROM event_journal
+            WHERE pid = {KeyOfPid} AND seq > coalesce((SELECT seq FROM snap), 0)
+            ORDER BY seq LIMIT {limit})
+          UNION ALL
+          SELECT * FROM (
+            SELECT 2, seq, written, payload FROM event_recent
+            WHERE pid = {KeyOfPid} AND seq > coalesce((SELECT seq FROM snap), 0)
+            ORDER BY seq LIMIT {limit})
+          ORDER BY 2 LIMIT {limit})
         """;
 
     protected override Task<RecoveryRead> ReadRecoveryAsync(string persistenceId, SnapshotBounds bounds, int maxEvents, long maxBytes) =>
@@ -124,8 +136,10 @@ internal sealed partial class SqliteEngine
             _connection = connection;
             _highest = Command($"SELECT {HighestSql}", ("$pid", SqliteType.Text));
             _replay = Command($"""
-                SELECT seq, written, payload FROM event_journal
-                WHERE pid = {KeyOfPid} AND seq >= $from AND seq <= $to ORDER BY seq
+                SELECT seq, written, payload FROM event_journal WHERE pid = {KeyOfPid} AND seq >= $from AND seq <= $to
+                UNION ALL
+                SELECT seq, written, payload FROM event_recent WHERE pid = {KeyOfPid} AND seq >= $from AND seq <= $to
+                ORDER BY 1
                 """, ("$pid", SqliteType.Text), ("$from", SqliteType.Integer), ("$to", SqliteType.Integer));
         }
 
@@ -165,7 +179,8 @@ internal sealed partial class SqliteEngine
         {
             _persistenceIds ??= Command("""
                 SELECT persistence_id FROM journal_ids k WHERE persistence_id > $after
-                  AND (EXISTS (SELECT 1 FROM event_journal WHERE pid = k.id) OR EXISTS (SELECT 1 FROM journal_metadata WHERE pid = k.id))
+                  AND (EXISTS (SELECT 1 FROM event_journal WHERE pid = k.id) OR EXISTS (SELECT 1 FROM event_recent WHERE pid = k.id)
+                    OR EXISTS (SELECT 1 FROM journal_metadata WHERE pid = k.id))
                 ORDER BY persistence_id
                 """, ("$after", SqliteType.Text));
             Bind(_persistenceIds, after ?? "");

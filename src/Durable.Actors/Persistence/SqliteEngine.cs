@@ -10,7 +10,8 @@ namespace Durable.Persistence;
 /// with <c>synchronous=NORMAL</c> (the frames are written, not synced) and the engine's <see cref="CommitSyncer"/> then
 /// fsyncs the WAL file on its own thread, completing the group's changes after it, while the writer commits the next
 /// group; reads wait for the sync of what they may have seen. Everything else is as <c>synchronous=FULL</c>: a
-/// checkpoint syncs the WAL before copying it and the database file after. One writer connection runs the group commits
+/// checkpoint syncs the WAL before copying it and the database file after. Events go to a small table first and move
+/// to the journal's in bulk (see SqliteEngine.Recent.cs). One writer connection runs the group commits
 /// (BEGIN IMMEDIATE, so a second process on the file waits rather than deadlocks) with statements prepared once; reads
 /// use a pool of reader connections with their statements prepared (see <see cref="SqliteEngine.Reader"/>); WAL
 /// checkpoints run on their own thread (<see cref="SqliteCheckpointer"/>).
@@ -55,6 +56,7 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
         Execute(_writer, $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterCheckpointPages}; " +
             $"PRAGMA journal_size_limit={SqliteCheckpointer.WalSizeLimitBytes}; PRAGMA cache_size=-16384;");
         SchemaVersion = Migrate(_writer, Migrations, Settings.Database, Time);
+        OpenRecent();
         // The writer's transactions have opened (created) the WAL file; it lives as long as the writer's connection.
         _wal = new FileStream(Settings.Database + "-wal", FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         SyncCommitted();   // the migrations' commits
@@ -90,9 +92,10 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
                     case DeleteEvents delete:
                         Run(_deleteEvents ??= Prepare($"""
                             INSERT INTO journal_metadata(pid, deleted_to)
-                            SELECT pid, min($to, max(seq)) FROM event_journal WHERE pid = {KeyOfPid} HAVING count(*) > 0
+                            SELECT {KeyOfPid}, min($to, max(seq)) FROM ({EventsOfPid}) HAVING count(*) > 0
                             ON CONFLICT(pid) DO UPDATE SET deleted_to = max(deleted_to, excluded.deleted_to);
                             DELETE FROM event_journal WHERE pid = {KeyOfPid} AND seq <= $to;
+                            DELETE FROM event_recent WHERE pid = {KeyOfPid} AND seq <= $to;
                             """, ("$pid", SqliteType.Text), ("$to", SqliteType.Integer)), transaction, delete.PersistenceId, delete.ToSequenceNr);
                         break;
                     case SaveSnapshot save:
@@ -150,7 +153,11 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
             foreach (var row in write.Rows)
                 if (insert.Run(persistenceId, row)) _claimed.Add(row.SequenceNr);
             write.Inserted = _claimed.Count;
-            if (write.Inserted == write.Rows.Length) continue;
+            if (write.Inserted == write.Rows.Length)
+            {
+                _recentRows += write.Inserted;
+                continue;
+            }
             write.Conflict = true;
             foreach (var seq in _claimed) _takenBack.Add((persistenceId, seq));
         }
@@ -159,7 +166,7 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
         // the first is taken back. Only the rows a failed write inserted go; the places it lost hold other writers' rows.
         if (_takenBack.Count > 0)
         {
-            var delete = _deleteRow ??= Prepare($"DELETE FROM event_journal WHERE pid = {KeyOfPid} AND seq = $seq",
+            var delete = _deleteRow ??= Prepare($"DELETE FROM event_recent WHERE pid = {KeyOfPid} AND seq = $seq",
                 ("$pid", SqliteType.Text), ("$seq", SqliteType.Integer));
             foreach (var (persistenceId, seq) in _takenBack) Run(delete, transaction, persistenceId, seq);
             _takenBack.Clear();
@@ -193,6 +200,7 @@ internal sealed partial class SqliteEngine(EngineSettings settings, TimeProvider
         _saveSnapshot?.Dispose();
         _deleteSnapshot?.Dispose();
         _deleteSnapshots?.Dispose();
+        _move?.Dispose();
         _writer?.Dispose();
         return ValueTask.CompletedTask;
     }

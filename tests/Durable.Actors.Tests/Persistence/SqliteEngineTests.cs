@@ -257,7 +257,7 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     public async Task An_id_first_written_in_a_failed_transaction_is_stored_by_its_next_write()
     {
         // A trigger makes SQLite fail the transaction after the id's first row (and its key) went in.
-        Execute("CREATE TRIGGER fail_at_99 BEFORE INSERT ON event_journal WHEN NEW.seq = 99 BEGIN SELECT RAISE(ABORT, 'injected'); END");
+        Execute("CREATE TRIGGER fail_at_99 BEFORE INSERT ON event_recent WHEN NEW.seq = 99 BEGIN SELECT RAISE(ABORT, 'injected'); END");
         await Assert.ThrowsAsync<SqliteException>(() => _engine.EnqueueAsync(Write("fresh", [1], [99])));
         Execute("DROP TRIGGER fail_at_99");
 
@@ -267,6 +267,100 @@ public sealed class SqliteEngineTests : IAsyncLifetime
         await _engine.ReplayAsync("fresh", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
         Assert.Equal([1], replayed);
         Assert.Equal(["fresh"], await _engine.ReadPersistenceIdsAsync(null, 10));
+    }
+
+    [Fact]
+    public async Task Events_moved_out_of_the_recent_table_are_read_in_order_with_the_ones_written_after()
+    {
+        _engine.MoveAfterRows = 5;
+        await _engine.EnqueueAsync(Write("mv", [1, 2, 3], [4]));
+        await _engine.EnqueueAsync(Write("mv", [5, 6]));   // 6 rows: moved after this commit
+        await _engine.EnqueueAsync(Write("mv", [7], [8]));
+        await _engine.EnqueueAsync(Write("other", [1]));
+
+        Assert.Equal(1, _engine.RecentMoves);
+        Assert.Equal(6L, Scalar("SELECT count(*) FROM event_journal"));
+        Assert.Equal(3L, Scalar("SELECT count(*) FROM event_recent"));
+        Assert.Equal(8, await _engine.ReadHighestSequenceNrAsync("mv"));
+        var replayed = new List<(long, byte)>();
+        await _engine.QueryEventsAsync("mv", 2, 7, long.MaxValue, e => replayed.Add((e.SequenceNr, e.Payload[0])));
+        Assert.Equal([(2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, 7)], replayed);
+        var recovered = new List<long>();
+        await _engine.EnqueueAsync(new SaveSnapshot("mv", new StoredSnapshot(3, 500, [9])));
+        var snapshot = await _engine.LoadSnapshotAsync("mv", new SnapshotBounds(long.MaxValue, long.MaxValue, 0, 0));
+        await _engine.ReplayAsync("mv", snapshot!.SequenceNr + 1, long.MaxValue, long.MaxValue, e => recovered.Add(e.SequenceNr));
+        Assert.Equal([4, 5, 6, 7, 8], recovered);
+        Assert.Equal(["mv", "other"], await _engine.ReadPersistenceIdsAsync(null, 10));
+    }
+
+    [Fact]
+    public async Task A_place_taken_before_a_move_is_refused_after_it_and_nothing_of_the_write_is_stored()
+    {
+        _engine.MoveAfterRows = 3;
+        await _engine.EnqueueAsync(Write("taken", [1, 2, 3]));
+        Assert.Equal(1, _engine.RecentMoves);
+
+        await Assert.ThrowsAsync<SequenceConflictException>(() => _engine.EnqueueAsync(Write("taken", [4, 3])));
+        Assert.Equal(3, await _engine.ReadHighestSequenceNrAsync("taken"));
+        var replayed = new List<long>();
+        await _engine.QueryEventsAsync("taken", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1, 2, 3], replayed);
+        Assert.Equal(0L, Scalar("SELECT count(*) FROM event_recent"));
+    }
+
+    [Fact]
+    public async Task Deleting_events_removes_them_from_both_tables_and_keeps_the_highest_sequence_number()
+    {
+        _engine.MoveAfterRows = 4;
+        await _engine.EnqueueAsync(Write("del", [1, 2, 3, 4]));   // moved
+        await _engine.EnqueueAsync(Write("del", [5], [6]));        // recent
+        await _engine.EnqueueAsync(new DeleteEvents("del", 5));
+
+        var replayed = new List<long>();
+        await _engine.QueryEventsAsync("del", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([6], replayed);
+        await _engine.EnqueueAsync(new DeleteEvents("del", long.MaxValue));
+        Assert.Equal(6, await _engine.ReadHighestSequenceNrAsync("del"));
+        Assert.Equal(0L, Scalar("SELECT (SELECT count(*) FROM event_journal) + (SELECT count(*) FROM event_recent)"));
+        await Assert.ThrowsAsync<SequenceConflictException>(() => _engine.EnqueueAsync(Write("del", [5])));
+    }
+
+    [Fact]
+    public async Task Events_of_a_database_written_before_the_recent_table_are_read_and_their_places_kept()
+    {
+        await _engine.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        File.Delete(DatabasePath);
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            SqliteEngine.Migrate(connection, SqliteEngine.Migrations[..1], DatabasePath, TimeProvider.System);
+            using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO journal_ids(id, persistence_id) VALUES (1, 'old');
+                INSERT INTO event_journal(pid, seq, written, payload) VALUES (1, 1, 0, x'01'), (1, 2, 0, x'02');
+                """;
+            insert.ExecuteNonQuery();
+        }
+        _engine = new SqliteEngine(Settings(DatabasePath), TimeProvider.System);
+        await _engine.OpenAsync();
+
+        Assert.Equal(2, _engine.SchemaVersion);
+        Assert.Equal(2, await _engine.ReadHighestSequenceNrAsync("old"));
+        await Assert.ThrowsAsync<SequenceConflictException>(() => _engine.EnqueueAsync(Write("old", [2])));
+        await _engine.EnqueueAsync(Write("old", [3]));
+        var replayed = new List<long>();
+        await _engine.QueryEventsAsync("old", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1, 2, 3], replayed);
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private void Execute(string sql)

@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+
+namespace Durable.Persistence;
+
+/// <summary>
+/// Why events are written to a second table first. The journal's rows are found by their (persistence id key,
+/// sequence number) index, so a group commit over many objects lands one index entry per object on that object's own
+/// index page: a 4 KiB page written to the WAL (and later to the database file) for every ~30-byte event. The group
+/// commits therefore insert into event_recent, whose index holds only the last few thousand events and so spans a few
+/// dozen pages that every group shares; once it holds <see cref="RecentRowsBeforeMove"/> rows, the writer moves them
+/// all into event_journal in one transaction, in index order, so each object's page is written once for all the
+/// events it gained since the last move. Reads take both tables in one statement; the move changes what is stored
+/// where, never what is stored.
+/// </summary>
+internal sealed partial class SqliteEngine
+{
+    /// <summary>
+    /// Rows in event_recent that start a move. A group's cost grows with the pages of event_recent's index it touches
+    /// (about one per 300 rows held) and a move's with the objects it carries (one event_journal page each), so the
+    /// bound sits where the two meet for a thousand busy objects and groups of a hundred events.
+    /// </summary>
+    internal const int RecentRowsBeforeMove = 8192;
+
+    /// <summary>The bound this engine moves at (tests lower it).</summary>
+    internal int MoveAfterRows { get; set; } = RecentRowsBeforeMove;
+
+    // Rows inserted into event_recent since the last move (at least what it holds: deletions are not subtracted).
+    private long _recentRows;
+    private SqliteCommand? _move;
+
+    /// <summary>Moves done (for tests).</summary>
+    internal long RecentMoves { get; private set; }
+
+    private void OpenRecent()
+    {
+        using var count = _writer!.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM event_recent";
+        _recentRows = (long)count.ExecuteScalar()!;
+    }
+
+    /// <summary>The error of the last move that failed, if any (for tests). A failed move is rolled back whole, so every
+    /// row stays in event_recent, where reads find it; it is tried again after as many rows more.</summary>
+    internal Exception? LastMoveError { get; private set; }
+
+    /// <summary>After a group commit: moves event_recent into event_journal once it has grown to the bound.</summary>
+    protected override void AfterCommit()
+    {
+        if (_recentRows < MoveAfterRows) return;
+        _recentRows = 0;
+        try
+        {
+            using var transaction = _writer!.BeginTransaction(deferred: false);
+            _move ??= Prepare("""
+                INSERT INTO event_journal(pid, seq, written, payload) SELECT pid, seq, written, payload FROM event_recent ORDER BY pid, seq;
+                DELETE FROM event_recent;
+                """);
+            _move.Transaction = transaction;
+            _move.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        catch (SqliteException error)
+        {
+            LastMoveError = error;
+            return;
+        }
+        RecentMoves++;
+        _checkpointer?.Committed();
+    }
+}
