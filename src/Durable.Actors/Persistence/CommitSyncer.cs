@@ -8,7 +8,8 @@ namespace Durable.Persistence;
 /// acknowledged change is on disk exactly as with a sync inside the commit; one sync covers every group committed
 /// before it, and groups complete in commit order.</item>
 /// <item>While one sync runs, the writer commits the next groups: the disk's wait overlaps the next group's work
-/// instead of stalling the writer.</item>
+/// instead of stalling the writer. A writer with nothing queued syncs itself (<see cref="SyncPending"/>), sparing a
+/// lone write the wake-up of this thread.</item>
 /// <item>A read waits, through <see cref="WhenDurable"/>, for the sync of every commit it may have seen, so nothing a
 /// read returns can be lost to a power failure after it was returned.</item>
 /// <item>After a failed sync nothing is acknowledged again: what that sync should have written is unknown, and a later
@@ -26,6 +27,8 @@ internal sealed class CommitSyncer : IDisposable
     private long _durable;
     private Exception? _failure;
     private bool _stopping;
+    // A sync is running (on this thread or the writer's): never two at once, so groups complete in commit order.
+    private bool _syncing;
 
     /// <param name="sync">Makes every commit that returned before the call durable; throws when it could not.</param>
     /// <param name="name">The thread's name.</param>
@@ -54,14 +57,28 @@ internal sealed class CommitSyncer : IDisposable
     }
 
     /// <summary>Hands over the ops of commit <paramref name="number"/> (numbers rise by one per commit, failed commits
-    /// included with no ops), to be completed once a sync covers it.</summary>
-    public void Committed(long number, WriterOp[] ops)
+    /// included with no ops), to be completed once a sync covers it; <paramref name="wake"/> false when the caller
+    /// syncs next itself.</summary>
+    public void Committed(long number, WriterOp[] ops, bool wake = true)
     {
         lock (_gate)
         {
             _pending.Add((number, ops));
-            Monitor.Pulse(_gate);
+            if (wake) Monitor.Pulse(_gate);
         }
+    }
+
+    /// <summary>Syncs what was handed over on the calling thread, unless a sync is running (its thread then takes it
+    /// next).</summary>
+    public void SyncPending()
+    {
+        lock (_gate)
+        {
+            if (_syncing || _pending.Count == 0) return;
+            _syncing = true;
+            (_pending, _taken) = (_taken, _pending);
+        }
+        SyncTaken();
     }
 
     /// <summary>Completes once commit <paramref name="number"/> and all before it are durable.</summary>
@@ -84,16 +101,17 @@ internal sealed class CommitSyncer : IDisposable
         {
             lock (_gate)
             {
-                while (_pending.Count == 0 && !_stopping) Monitor.Wait(_gate);
+                while ((_pending.Count == 0 || _syncing) && !_stopping) Monitor.Wait(_gate);
+                while (_syncing) Monitor.Wait(_gate);
                 if (_pending.Count == 0) return;
+                _syncing = true;
                 (_pending, _taken) = (_taken, _pending);
             }
             SyncTaken();
         }
     }
 
-    /// <summary>Syncs, then completes the taken groups and the reads they release. Only this thread syncs, so groups
-    /// complete in commit order.</summary>
+    /// <summary>Syncs, then completes the taken groups and the reads they release; the caller set <c>_syncing</c>.</summary>
     private void SyncTaken()
     {
         var failure = Failure;
@@ -120,6 +138,9 @@ internal sealed class CommitSyncer : IDisposable
         _taken.Clear();
         lock (_gate)
         {
+            _syncing = false;
+            // Groups handed over during this sync: the thread takes them (it may have been asleep).
+            if (_pending.Count > 0 || _stopping) Monitor.PulseAll(_gate);
             if (failure is null) Volatile.Write(ref _durable, last);
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 
 namespace Durable.Persistence;
 
@@ -6,7 +7,7 @@ namespace Durable.Persistence;
 /// One database's storage engine, shared by the journal and the snapshot store that name it. What it promises:
 /// <list type="bullet">
 /// <item>Group commit: every change (the AtomicWrites of any number of concurrent WriteMessagesAsync calls, deletions,
-/// snapshot saves and deletions) goes to one writer thread, which commits all that is queued — up to
+/// snapshot saves and deletions) goes to one writer loop, which commits all that is queued — up to
 /// <see cref="EngineSettings.MaxGroupEvents"/> events — in one transaction, one fsync, in queue order. A change completes
 /// only after that commit is durable; a failed transaction faults every change in it (outcome unknown). Where the
 /// database's commit returns before the fsync (<see cref="SyncsAfterCommit"/>), a <see cref="CommitSyncer"/> makes the
@@ -22,13 +23,9 @@ namespace Durable.Persistence;
 /// </summary>
 internal abstract partial class PersistenceEngine : IAsyncDisposable
 {
-    // The writer's queue: ops in arrival order, taken in groups by the writer's thread.
-    private readonly object _queueGate = new();
-    private readonly Queue<WriterOp> _queue = new();
-    private bool _writerWaiting;
-    private bool _closed;
+    private readonly Channel<WriterOp> _ops = Channel.CreateUnbounded<WriterOp>(new() { SingleReader = true });
     private readonly Lazy<Task> _opened;
-    private Thread? _writer;
+    private Task? _writer;
     private CommitSyncer? _syncer;
     // Commits begun by the writer loop (their numbers); a read may see any commit up to this count.
     private long _committing;
@@ -54,8 +51,8 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     /// how long writing and committing it took. Handlers must be quick; they run on the writer.</summary>
     internal event Action<int, TimeSpan>? GroupCommitted;
 
-    /// <summary>Raised by the <see cref="CommitSyncer"/> after each sync that made commits durable: how long it took.
-    /// Handlers must be quick; they run before the synced groups complete.</summary>
+    /// <summary>Raised after each sync that made commits durable: how long it took. Handlers must be quick; they run
+    /// before the synced groups complete.</summary>
     internal event Action<TimeSpan>? Synced;
 
     /// <summary>Transactions the writer loop committed (one per group).</summary>
@@ -73,21 +70,15 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     {
         await OpenStoreAsync();
         if (SyncsAfterCommit) _syncer = new CommitSyncer(SyncOnSyncer, $"Durable journal sync ({Settings.Kind})");
-        _writer = new Thread(WriteLoop) { IsBackground = true, Name = $"Durable journal writer ({Settings.Kind})" };
-        _writer.Start();
+        _writer = Task.Run(WriteLoopAsync);
     }
 
     // ---- changes ----
 
     public Task EnqueueAsync(WriterOp op)
     {
-        lock (_queueGate)
-        {
-            if (_closed)
-                return Task.FromException(new ObjectDisposedException(GetType().Name, $"The persistence engine of {Settings.Key} is closed."));
-            _queue.Enqueue(op);
-            if (_writerWaiting) Monitor.Pulse(_queueGate);
-        }
+        if (!_ops.Writer.TryWrite(op))
+            return Task.FromException(new ObjectDisposedException(GetType().Name, $"The persistence engine of {Settings.Key} is closed."));
         return OpenedThen(op);
     }
 
@@ -104,39 +95,31 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for queued ops and takes the next group: all that is queued, up to
-    /// <see cref="EngineSettings.MaxGroupEvents"/> events (an op larger than that alone); false once the engine is
-    /// closed and the queue drained.</summary>
-    private bool TakeGroup(List<WriterOp> group)
+    private async Task WriteLoopAsync()
     {
-        group.Clear();
-        lock (_queueGate)
+        var reader = _ops.Reader;
+        var group = new List<WriterOp>();
+        WriterOp? carried = null;
+        while (carried is not null || await reader.WaitToReadAsync())
         {
-            while (_queue.Count == 0)
-            {
-                if (_closed) return false;
-                _writerWaiting = true;
-                Monitor.Wait(_queueGate);
-                _writerWaiting = false;
-            }
+            group.Clear();
             var events = 0;
-            while (_queue.TryPeek(out var next) && (group.Count == 0 || events + next.Events <= Settings.MaxGroupEvents))
+            if (carried is not null)
             {
-                group.Add(_queue.Dequeue());
+                group.Add(carried);
+                events = carried.Events;
+                carried = null;
+            }
+            while (events < Settings.MaxGroupEvents && reader.TryRead(out var next))
+            {
+                if (group.Count > 0 && events + next.Events > Settings.MaxGroupEvents)
+                {
+                    carried = next;
+                    break;
+                }
+                group.Add(next);
                 events += next.Events;
             }
-        }
-        return true;
-    }
-
-    /// <summary>The writer's thread: group after group, each committed in one transaction. A thread of its own, not the
-    /// thread pool's: SQLite's commit runs on the calling thread, and a writer woken through the pool's queue waits
-    /// behind every actor's work.</summary>
-    private void WriteLoop()
-    {
-        var group = new List<WriterOp>();
-        while (TakeGroup(group))
-        {
             if (_syncer?.Failure is { } broken)
             {
                 foreach (var op in group) op.TrySetException(broken);
@@ -146,8 +129,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
             var number = Interlocked.Increment(ref _committing);
             try
             {
-                // SQLite's commit completes synchronously; PostgreSQL's waits here for the server.
-                CommitGroupAsync(group).GetAwaiter().GetResult();
+                await CommitGroupAsync(group);
                 Interlocked.Increment(ref _commits);
             }
             catch (Exception error)
@@ -164,16 +146,22 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
             {
                 foreach (var op in group) op.Complete();
             }
-            else
+            else if (reader.TryPeek(out _) || carried is not null)
             {
                 _syncer.Committed(number, group.ToArray());
+            }
+            else
+            {
+                // Nothing queued: the writer would only wait, so it syncs itself rather than wake the syncer's thread.
+                _syncer.Committed(number, group.ToArray(), wake: false);
+                _syncer.SyncPending();
             }
             AfterCommit();
         }
     }
 
-    /// <summary>Runs on the writer's thread after each group commit was handed on, while its sync runs: upkeep whose
-    /// changes leave what is stored as it was (it must not throw).</summary>
+    /// <summary>Runs in the writer loop after each group commit was handed on (while its sync runs, unless the writer
+    /// synced it itself): upkeep whose changes leave what is stored as it was. It must not throw.</summary>
     protected virtual void AfterCommit()
     {
     }
@@ -290,11 +278,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        lock (_queueGate)
-        {
-            _closed = true;
-            Monitor.Pulse(_queueGate);
-        }
+        _ops.Writer.TryComplete();
         if (_opened.IsValueCreated)
         {
             try
@@ -306,8 +290,7 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
                 // It never opened; there is nothing to flush.
             }
         }
-        // The writer drains what was queued before it stops.
-        if (_writer is not null) await Task.Run(_writer.Join);
+        if (_writer is not null) await _writer;
         _syncer?.Dispose();
         await DisposeStoreAsync();
         GC.SuppressFinalize(this);

@@ -298,9 +298,10 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     {
         _engine.MoveAfterRows = 3;
         await _engine.EnqueueAsync(Write("taken", [1, 2, 3]));
-        Assert.Equal(1, _engine.RecentMoves);
 
+        // The writer moves after a group and before it takes the next: the conflicting write comes after the move.
         await Assert.ThrowsAsync<SequenceConflictException>(() => _engine.EnqueueAsync(Write("taken", [4, 3])));
+        Assert.Equal(1, _engine.RecentMoves);
         Assert.Equal(3, await _engine.ReadHighestSequenceNrAsync("taken"));
         var replayed = new List<long>();
         await _engine.QueryEventsAsync("taken", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
@@ -314,6 +315,7 @@ public sealed class SqliteEngineTests : IAsyncLifetime
         _engine.MoveAfterRows = 4;
         await _engine.EnqueueAsync(Write("del", [1, 2, 3, 4]));   // moved
         await _engine.EnqueueAsync(Write("del", [5], [6]));        // recent
+        Assert.Equal(1, _engine.RecentMoves);
         await _engine.EnqueueAsync(new DeleteEvents("del", 5));
 
         var replayed = new List<long>();
