@@ -56,7 +56,10 @@ internal static class AkkaPersistenceMode
                 });
                 break;
             case "durable" when plugin[1] == "sqlite":
-                builder.WithDurableSqlitePersistence(plugin[2]);
+                builder.WithDurableSqlitePersistence(plugin[2], options =>
+                {
+                    if (plugin.Length > 3) options.RecentRowsBeforeMove = int.Parse(plugin[3]);
+                });
                 break;
             case "durable" when plugin[1] == "postgres":
                 builder.WithDurablePostgresPersistence(plugin[2]);

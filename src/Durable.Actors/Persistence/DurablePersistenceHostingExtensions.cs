@@ -43,6 +43,7 @@ public static class DurablePersistenceHostingExtensions
             .AppendLine(CultureInfo.InvariantCulture, $"recovery-cache-max-bytes = {options.RecoveryCacheMaxBytes}")
             .AppendLine(CultureInfo.InvariantCulture, $"recovery-cache-max-age = {(long)options.RecoveryCacheMaxAge.TotalMilliseconds}ms")
             .AppendLine(CultureInfo.InvariantCulture, $"busy-timeout = {(long)options.BusyTimeout.TotalMilliseconds}ms")
+            .AppendLine(CultureInfo.InvariantCulture, $"recent-rows-before-move = {options.RecentRowsBeforeMove}")
             .ToString();
         var hocon = $$"""
             akka.persistence.journal.plugin = "{{journalId}}"

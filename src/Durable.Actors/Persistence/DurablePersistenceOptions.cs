@@ -18,6 +18,10 @@ public sealed class DurablePersistenceOptions
     /// <summary>How long a kept recovery read waits for its replay. Default 30 s.</summary>
     public TimeSpan RecoveryCacheMaxAge { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>SQLite only: rows written to the small event_recent table before they are moved into the journal's
+    /// table in one transaction. Default 8192.</summary>
+    public int RecentRowsBeforeMove { get; set; } = 8192;
+
     /// <summary>SQLite only: how long a statement waits for another connection's lock. Default 5 s.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

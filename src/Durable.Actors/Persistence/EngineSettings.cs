@@ -17,7 +17,8 @@ internal sealed record EngineSettings(
     int RecoveryCacheEntries,
     int RecoveryCacheMaxEvents,
     long RecoveryCacheMaxBytes,
-    TimeSpan RecoveryCacheMaxAge)
+    TimeSpan RecoveryCacheMaxAge,
+    int RecentRowsBeforeMove)
 {
     /// <summary>The engine's identity in the process: one database, one engine.</summary>
     public string Key => Kind == EngineKind.Sqlite ? $"sqlite:{Database}" : $"postgres:{Database}";
@@ -43,10 +44,12 @@ internal sealed record EngineSettings(
             config.GetInt("recovery-cache-entries"),
             config.GetInt("recovery-cache-max-events"),
             config.GetByteSize("recovery-cache-max-bytes") ?? 0,
-            config.GetTimeSpan("recovery-cache-max-age"));
+            config.GetTimeSpan("recovery-cache-max-age"),
+            config.GetInt("recent-rows-before-move"));
         Check(settings.MaxGroupEvents >= 1, pluginId, "max-group-events", settings.MaxGroupEvents, "at least 1");
         Check(settings.RecoveryCacheEntries >= 0, pluginId, "recovery-cache-entries", settings.RecoveryCacheEntries, "0 (off) or more");
         Check(settings.RecoveryCacheMaxEvents >= 0, pluginId, "recovery-cache-max-events", settings.RecoveryCacheMaxEvents, "0 or more");
+        Check(settings.RecentRowsBeforeMove >= 1, pluginId, "recent-rows-before-move", settings.RecentRowsBeforeMove, "at least 1");
         return settings;
     }
 

@@ -7,22 +7,19 @@ namespace Durable.Persistence;
 /// sequence number) index, so a group commit over many objects lands one index entry per object on that object's own
 /// index page: a 4 KiB page written to the WAL (and later to the database file) for every ~30-byte event. The group
 /// commits therefore insert into event_recent, whose index holds only the last few thousand events and so spans a few
-/// dozen pages that every group shares; once it holds <see cref="RecentRowsBeforeMove"/> rows, the writer moves them
-/// all into event_journal in one transaction, in index order, so each object's page is written once for all the
-/// events it gained since the last move. Reads take both tables in one statement; the move changes what is stored
+/// dozen pages that every group shares; once it holds <see cref="EngineSettings.RecentRowsBeforeMove"/> rows (8192 by
+/// default), the writer moves them all into event_journal in one transaction, in index order, so each object's page is
+/// written once for all the events it gained since the last move. Reads take both tables in one statement; the move changes what is stored
 /// where, never what is stored.
 /// </summary>
 internal sealed partial class SqliteEngine
 {
-    /// <summary>
-    /// Rows in event_recent that start a move. A group's cost grows with the pages of event_recent's index it touches
-    /// (about one per 300 rows held) and a move's with the objects it carries (one event_journal page each), so the
-    /// bound sits where the two meet for a thousand busy objects and groups of a hundred events.
-    /// </summary>
-    internal const int RecentRowsBeforeMove = 8192;
+    // The bound's default: a group's cost grows with the pages of event_recent's index it touches (about one per 300 rows
+    // held) and a move's with the objects it carries (one event_journal page each), so it sits where the two meet for a
+    // thousand busy objects and groups of 50-100 events; 4,096 and 16,384 measured lower (bench/README.md).
 
     /// <summary>The bound this engine moves at (tests lower it).</summary>
-    internal int MoveAfterRows { get; set; } = RecentRowsBeforeMove;
+    internal int MoveAfterRows { get; set; } = settings.RecentRowsBeforeMove;
 
     // Rows inserted into event_recent since the last move (at least what it holds: deletions are not subtracted).
     private long _recentRows;

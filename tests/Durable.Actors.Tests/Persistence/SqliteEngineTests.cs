@@ -13,7 +13,7 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     private string DatabasePath => Path.Combine(_directory, "persistence.db");
 
     internal static EngineSettings Settings(string path, int cacheEntries = 4096) => new(
-        EngineKind.Sqlite, path, TimeSpan.FromSeconds(5), 2048, cacheEntries, 256, 256 * 1024, TimeSpan.FromSeconds(30));
+        EngineKind.Sqlite, path, TimeSpan.FromSeconds(5), 2048, cacheEntries, 256, 256 * 1024, TimeSpan.FromSeconds(30), 8192);
 
     public async Task InitializeAsync()
     {

@@ -11,11 +11,16 @@ public sealed class DurableSqlitePluginFixture : IPersistencePluginFixture
 
     public string DatabasePath => _file.Path;
 
-    public void Configure(AkkaConfigurationBuilder builder) => builder.WithDurableSqlitePersistence(DatabasePath);
+    /// <summary>Far below the default (8192), so the suite writes and reads across both event tables and a kill lands
+    /// between and during moves (SqliteEngine.Recent.cs).</summary>
+    private const int RecentRowsBeforeMove = 16;
+
+    public void Configure(AkkaConfigurationBuilder builder) =>
+        builder.WithDurableSqlitePersistence(DatabasePath, options => options.RecentRowsBeforeMove = RecentRowsBeforeMove);
 
     public string? QueryPluginId => DurableReadJournal.SqliteIdentifier;
 
-    public IReadOnlyList<string> CrashChildArguments => ["durable", "sqlite", DatabasePath];
+    public IReadOnlyList<string> CrashChildArguments => ["durable", "sqlite", DatabasePath, RecentRowsBeforeMove.ToString()];
 
     public IReadOnlyDictionary<string, string> KnownLimitations { get; } = new Dictionary<string, string>();
 
