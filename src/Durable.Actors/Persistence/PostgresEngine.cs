@@ -6,20 +6,13 @@ namespace Durable.Persistence;
 
 /// <summary>
 /// The engine on PostgreSQL, for clusters (same tables as SQLite; ids <c>COLLATE "C"</c>, ordered by bytes). A group
-/// commit is one transaction: its statements go in one <see cref="NpgsqlBatch"/> (one round trip), then the commit (one
-/// WAL flush). Each AtomicWrite is one <c>INSERT ... ON CONFLICT DO NOTHING RETURNING seq</c>; one that did not get all
-/// its places has its inserted rows deleted again before the commit. Statements are auto-prepared by Npgsql; reads
+/// commit is one transaction, then the commit (one WAL flush): the events of the group's writes go in with one
+/// statement (see <see cref="InsertRun"/>); an AtomicWrite that did not get all its places has its inserted rows
+/// deleted again before the commit. Statements are auto-prepared by Npgsql; reads
 /// come from the data source's pool, the recovery read in one statement.
 /// </summary>
 internal sealed partial class PostgresEngine : PersistenceEngine
 {
-    private const string InsertSql = """
-        INSERT INTO event_journal(persistence_id, seq, written, payload)
-        SELECT $1, r.seq, r.written, r.payload FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS r(seq, written, payload)
-        WHERE NOT EXISTS (SELECT 1 FROM journal_metadata m WHERE m.persistence_id = $1 AND m.deleted_to >= r.seq)
-        ON CONFLICT DO NOTHING
-        """;
-
     private const string HighestSql = """
         greatest(coalesce((SELECT max(seq) FROM event_journal WHERE persistence_id = $1), 0),
                  coalesce((SELECT deleted_to FROM journal_metadata WHERE persistence_id = $1), 0))
@@ -63,72 +56,61 @@ internal sealed partial class PostgresEngine : PersistenceEngine
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var inserts = new List<(AtomicRows Write, string PersistenceId, NpgsqlBatchCommand Command)>();
-        foreach (var op in group)
+        var run = new InsertRun();
+        await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            switch (op)
+            // In queue order: the writes between two other ops go in as one statement, each other op as its own.
+            foreach (var op in group)
             {
-                case WriteEvents write:
-                    foreach (var atomic in write.Writes)
-                    {
-                        var insert = Statement(InsertSql, write.PersistenceId,
-                            Array.ConvertAll(atomic.Rows, static r => r.SequenceNr),
-                            Array.ConvertAll(atomic.Rows, static r => r.Timestamp),
-                            Array.ConvertAll(atomic.Rows, static r => r.Payload));
-                        atomic.Conflict = false;
-                        atomic.Inserted = 0;
-                        inserts.Add((atomic, write.PersistenceId, insert));
-                        batch.BatchCommands.Add(insert);
-                    }
-                    break;
-                case DeleteEvents delete:
-                    batch.BatchCommands.Add(Statement("""
-                        INSERT INTO journal_metadata(persistence_id, deleted_to)
-                        SELECT $1, least($2, max(seq)) FROM event_journal WHERE persistence_id = $1 HAVING count(*) > 0
-                        ON CONFLICT (persistence_id) DO UPDATE SET deleted_to = greatest(journal_metadata.deleted_to, excluded.deleted_to)
-                        """, delete.PersistenceId, delete.ToSequenceNr));
-                    batch.BatchCommands.Add(Statement(
-                        "DELETE FROM event_journal WHERE persistence_id = $1 AND seq <= $2", delete.PersistenceId, delete.ToSequenceNr));
-                    break;
-                case SaveSnapshot save:
-                    batch.BatchCommands.Add(Statement("""
-                        INSERT INTO snapshot_store(persistence_id, seq, created, payload) VALUES ($1, $2, $3, $4)
-                        ON CONFLICT (persistence_id, seq) DO UPDATE SET created = excluded.created, payload = excluded.payload
-                        """, save.PersistenceId, save.Snapshot.SequenceNr, save.Snapshot.Created, save.Snapshot.Payload));
-                    break;
-                case DeleteSnapshot delete:
-                    batch.BatchCommands.Add(Statement(
-                        "DELETE FROM snapshot_store WHERE persistence_id = $1 AND seq = $2 AND created <= $3",
-                        delete.PersistenceId, delete.SequenceNr, delete.Created ?? long.MaxValue));
-                    break;
-                case DeleteSnapshots delete:
-                    batch.BatchCommands.Add(Statement("""
-                        DELETE FROM snapshot_store WHERE persistence_id = $1 AND seq <= $2 AND created <= $3 AND seq >= $4 AND created >= $5
-                        """, delete.PersistenceId, delete.Bounds.MaxSequenceNr, delete.Bounds.MaxCreated,
-                        delete.Bounds.MinSequenceNr, delete.Bounds.MinCreated));
-                    break;
-                default:
-                    throw new InvalidOperationException($"The PostgreSQL engine has no statement for {op.GetType().Name}.");
+                if (op is WriteEvents write)
+                {
+                    run.Add(write);
+                    continue;
+                }
+                await run.FlushAsync(connection, transaction);
+                batch.BatchCommands.Clear();
+                foreach (var statement in StatementsOf(op)) batch.BatchCommands.Add(statement);
+                await batch.ExecuteNonQueryAsync();
             }
         }
-        await batch.ExecuteNonQueryAsync();
-        foreach (var (write, persistenceId, insert) in inserts)
-        {
-            write.Inserted = insert.RecordsAffected;
-            if (write.Inserted == write.Rows.Length) continue;
-            write.Conflict = true;
-            if (write.Inserted == 0) continue;
-            // Part of a multi-event write went in beside another writer's rows: take back ours (they carry this write's
-            // payloads, writer id included, which the other writer's rows do not).
-            await using var undo = new NpgsqlCommand("""
-                DELETE FROM event_journal e USING unnest($2::bigint[], $3::bytea[]) AS r(seq, payload)
-                WHERE e.persistence_id = $1 AND e.seq = r.seq AND e.payload = r.payload
-                """, connection, transaction);
-            Bind(undo.Parameters, persistenceId, Array.ConvertAll(write.Rows, static r => r.SequenceNr), Array.ConvertAll(write.Rows, static r => r.Payload));
-            await undo.ExecuteNonQueryAsync();
-        }
+        await run.FlushAsync(connection, transaction);
+        await run.TakeBackAsync(connection, transaction);
         await transaction.CommitAsync();
+    }
+
+    private static IEnumerable<NpgsqlBatchCommand> StatementsOf(WriterOp op)
+    {
+        switch (op)
+        {
+            case DeleteEvents delete:
+                yield return Statement("""
+                    INSERT INTO journal_metadata(persistence_id, deleted_to)
+                    SELECT $1, least($2, max(seq)) FROM event_journal WHERE persistence_id = $1 HAVING count(*) > 0
+                    ON CONFLICT (persistence_id) DO UPDATE SET deleted_to = greatest(journal_metadata.deleted_to, excluded.deleted_to)
+                    """, delete.PersistenceId, delete.ToSequenceNr);
+                yield return Statement(
+                    "DELETE FROM event_journal WHERE persistence_id = $1 AND seq <= $2", delete.PersistenceId, delete.ToSequenceNr);
+                break;
+            case SaveSnapshot save:
+                yield return Statement("""
+                    INSERT INTO snapshot_store(persistence_id, seq, created, payload) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (persistence_id, seq) DO UPDATE SET created = excluded.created, payload = excluded.payload
+                    """, save.PersistenceId, save.Snapshot.SequenceNr, save.Snapshot.Created, save.Snapshot.Payload);
+                break;
+            case DeleteSnapshot delete:
+                yield return Statement(
+                    "DELETE FROM snapshot_store WHERE persistence_id = $1 AND seq = $2 AND created <= $3",
+                    delete.PersistenceId, delete.SequenceNr, delete.Created ?? long.MaxValue);
+                break;
+            case DeleteSnapshots delete:
+                yield return Statement("""
+                    DELETE FROM snapshot_store WHERE persistence_id = $1 AND seq <= $2 AND created <= $3 AND seq >= $4 AND created >= $5
+                    """, delete.PersistenceId, delete.Bounds.MaxSequenceNr, delete.Bounds.MaxCreated,
+                    delete.Bounds.MinSequenceNr, delete.Bounds.MinCreated);
+                break;
+            default:
+                throw new InvalidOperationException($"The PostgreSQL engine has no statement for {op.GetType().Name}.");
+        }
     }
 
     protected override async Task<RecoveryRead> ReadRecoveryAsync(string persistenceId, SnapshotBounds bounds, int maxEvents, long maxBytes)
