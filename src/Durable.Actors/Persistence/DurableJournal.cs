@@ -4,6 +4,7 @@ using Durable.Storage.Journal;
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
 
@@ -23,6 +24,7 @@ public abstract class DurableJournal : AsyncWriteJournal
 
     private readonly Action<int, TimeSpan>? _metrics;
     private readonly Action<TimeSpan>? _syncMetrics;
+    private readonly Action<Exception> _upkeepFailed;
 
     private protected DurableJournal(Config config, EngineKind kind, string referenceId)
     {
@@ -38,6 +40,10 @@ public abstract class DurableJournal : AsyncWriteJournal
             _engine.GroupCommitted += _metrics;
             _engine.Synced += _syncMetrics;
         }
+        var log = Context.GetLogger();
+        var key = _engine.Settings.Key;
+        _upkeepFailed = error => log.Warning(error, "Durable journal {0}: {1}", key, error.Message);
+        _engine.UpkeepFailed += _upkeepFailed;
     }
 
     /// <summary>The engine under this journal (for tests).</summary>
@@ -61,6 +67,7 @@ public abstract class DurableJournal : AsyncWriteJournal
     {
         if (_metrics is not null) _engine.GroupCommitted -= _metrics;
         if (_syncMetrics is not null) _engine.Synced -= _syncMetrics;
+        _engine.UpkeepFailed -= _upkeepFailed;
         _ = EngineRegistry.ReleaseAsync(_engine);
         base.PostStop();
     }

@@ -55,6 +55,12 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     /// before the synced groups complete.</summary>
     internal event Action<TimeSpan>? Synced;
 
+    /// <summary>Raised when upkeep after a commit (<see cref="AfterCommit"/>) failed: nothing stored was lost or
+    /// changed, but the operator should know. Runs on the writer.</summary>
+    internal event Action<Exception>? UpkeepFailed;
+
+    protected void ReportUpkeepFailure(Exception error) => UpkeepFailed?.Invoke(error);
+
     /// <summary>Transactions the writer loop committed (one per group).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
 
@@ -161,7 +167,8 @@ internal abstract partial class PersistenceEngine : IAsyncDisposable
     }
 
     /// <summary>Runs in the writer loop after each group commit was handed on (while its sync runs, unless the writer
-    /// synced it itself): upkeep whose changes leave what is stored as it was. It must not throw.</summary>
+    /// synced it itself): upkeep whose changes leave what is stored as it was. It must not throw: a failure is reported
+    /// through <see cref="ReportUpkeepFailure"/>.</summary>
     protected virtual void AfterCommit()
     {
     }

@@ -9,8 +9,8 @@ namespace Durable.Persistence;
 /// commits therefore insert into event_recent, whose index holds only the last few thousand events and so spans a few
 /// dozen pages that every group shares; once it holds <see cref="EngineSettings.RecentRowsBeforeMove"/> rows (8192 by
 /// default), the writer moves them all into event_journal in one transaction, in index order, so each object's page is
-/// written once for all the events it gained since the last move. Reads take both tables in one statement; the move changes what is stored
-/// where, never what is stored.
+/// written once for all the events it gained since the last move. Reads take both tables in one statement; the move
+/// changes what is stored where, never what is stored.
 /// </summary>
 internal sealed partial class SqliteEngine
 {
@@ -35,11 +35,10 @@ internal sealed partial class SqliteEngine
         _recentRows = (long)count.ExecuteScalar()!;
     }
 
-    /// <summary>The error of the last move that failed, if any (for tests). A failed move is rolled back whole, so every
-    /// row stays in event_recent, where reads find it; it is tried again after as many rows more.</summary>
-    internal Exception? LastMoveError { get; private set; }
 
-    /// <summary>After a group commit: moves event_recent into event_journal once it has grown to the bound.</summary>
+    /// <summary>After a group commit: moves event_recent into event_journal once it has grown to the bound. A failed move
+    /// is rolled back whole, so every row stays in event_recent, where reads find it; it is reported
+    /// (<see cref="PersistenceEngine.UpkeepFailed"/>) and tried again after as many rows more.</summary>
     protected override void AfterCommit()
     {
         if (_recentRows < MoveAfterRows) return;
@@ -55,9 +54,11 @@ internal sealed partial class SqliteEngine
             _move.ExecuteNonQuery();
             transaction.Commit();
         }
-        catch (SqliteException error)
+        catch (Exception error)
         {
-            LastMoveError = error;
+            ReportUpkeepFailure(new IOException(
+                $"Moving the recent events of {Settings.Database} into its journal table failed; they stay where they are and the move is tried again later.",
+                error));
             return;
         }
         RecentMoves++;

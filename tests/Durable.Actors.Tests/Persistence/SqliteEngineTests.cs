@@ -356,6 +356,34 @@ public sealed class SqliteEngineTests : IAsyncLifetime
         Assert.Equal([1, 2, 3], replayed);
     }
 
+    [Fact]
+    public async Task A_failed_move_is_reported_and_leaves_every_event_readable_and_the_next_move_takes_them()
+    {
+        var failures = new List<Exception>();
+        _engine.UpkeepFailed += failures.Add;
+        _engine.MoveAfterRows = 3;
+        Execute("CREATE TRIGGER no_moves BEFORE INSERT ON event_journal BEGIN SELECT RAISE(ABORT, 'injected'); END");
+        await _engine.EnqueueAsync(Write("fm", [1, 2, 3]));
+        await _engine.EnqueueAsync(Write("fm", [4]));   // after the failed move
+
+        var failure = Assert.Single(failures);
+        Assert.Contains("injected", failure.InnerException!.Message);
+        Assert.Equal(0, _engine.RecentMoves);
+        Assert.Equal(4L, Scalar("SELECT count(*) FROM event_recent"));
+        var replayed = new List<long>();
+        await _engine.QueryEventsAsync("fm", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1, 2, 3, 4], replayed);
+
+        Execute("DROP TRIGGER no_moves");
+        await _engine.EnqueueAsync(Write("fm", [5, 6]));
+        await _engine.EnqueueAsync(Write("fm", [7]));   // after the move that followed the three rows more
+        Assert.Equal(1, _engine.RecentMoves);
+        Assert.Equal(6L, Scalar("SELECT count(*) FROM event_journal"));
+        replayed.Clear();
+        await _engine.QueryEventsAsync("fm", 1, long.MaxValue, long.MaxValue, e => replayed.Add(e.SequenceNr));
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], replayed);
+    }
+
     private object? Scalar(string sql)
     {
         using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
