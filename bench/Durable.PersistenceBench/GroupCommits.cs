@@ -21,8 +21,14 @@ internal sealed class GroupCommits : IDisposable
             if (instrument.Meter.Name == "Durable" && instrument.Name.StartsWith("durable.storage.", StringComparison.Ordinal))
                 listener.EnableMeasurementEvents(instrument);
         };
-        _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _groups, value));
-        _listener.SetMeasurementEventCallback<int>((_, value, _, _) => Interlocked.Add(ref _writes, value));
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            lock (_listener) _groups += value;
+        });
+        _listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
+        {
+            lock (_listener) _writes += value;
+        });
         _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
         {
             lock (_listener)
@@ -40,7 +46,7 @@ internal sealed class GroupCommits : IDisposable
 
     public (long Groups, long Writes, double Seconds, long Syncs, double SyncSeconds) Now()
     {
-        lock (_listener) return (Interlocked.Read(ref _groups), Interlocked.Read(ref _writes), _seconds, _syncs, _syncSeconds);
+        lock (_listener) return (_groups, _writes, _seconds, _syncs, _syncSeconds);
     }
 
     public void Dispose() => _listener.Dispose();

@@ -6,8 +6,8 @@ namespace Durable.Persistence;
 internal sealed partial class PostgresEngine
 {
     /// <summary>
-    /// The events of consecutive writes in a group, inserted by one statement: a statement per AtomicWrite cost the
-    /// server a parse, bind and execute each, which bounded a group of ~500 writes at ~40 ms. The rows go in the order
+    /// The events of consecutive writes in a group, inserted by one statement, where a statement per AtomicWrite cost the
+    /// server a parse, bind and execute each (bench/README.md, "Group commits into a small table"). The rows go in the order
     /// the writes were queued; a place already taken (by a stored row or by an earlier row of the statement) or under a
     /// deletion is skipped, and the statement answers the ordinal of every row it stored, matched back on its payload
     /// (which carries the writer's id), so each AtomicWrite learns which of its rows went in. One that did not get all
@@ -32,7 +32,6 @@ internal sealed partial class PostgresEngine
 
         private readonly List<(string PersistenceId, AtomicRows Write)> _writes = [];
         private readonly List<(string PersistenceId, StoredEvent Row)> _takeBack = [];
-        private int _rows;
 
         public void Add(WriteEvents write)
         {
@@ -41,7 +40,6 @@ internal sealed partial class PostgresEngine
                 atomic.Conflict = false;
                 atomic.Inserted = 0;
                 _writes.Add((write.PersistenceId, atomic));
-                _rows += atomic.Rows.Length;
             }
         }
 
@@ -62,26 +60,22 @@ internal sealed partial class PostgresEngine
                 await FlushOneAsync(connection, transaction);
                 return;
             }
-            var ids = new string[_rows];
-            var seqs = new long[_rows];
-            var written = new long[_rows];
-            var payloads = new byte[_rows][];
-            // The write of each row, by the row's place in the arrays.
-            var owners = new (AtomicRows Write, int Row)[_rows];
+            var count = _writes.Sum(static w => w.Write.Rows.Length);
+            var ids = new string[count];
+            var seqs = new long[count];
+            var written = new long[count];
+            var payloads = new byte[count][];
+            // The write each row belongs to, by the row's place in the arrays.
+            var owners = new (string PersistenceId, AtomicRows Write, StoredEvent Row)[count];
             var i = 0;
             foreach (var (persistenceId, write) in _writes)
+            foreach (var row in write.Rows)
             {
-                for (var r = 0; r < write.Rows.Length; r++, i++)
-                {
-                    ids[i] = persistenceId;
-                    seqs[i] = write.Rows[r].SequenceNr;
-                    written[i] = write.Rows[r].Timestamp;
-                    payloads[i] = write.Rows[r].Payload;
-                    owners[i] = (write, r);
-                }
+                (ids[i], seqs[i], written[i], payloads[i]) = (persistenceId, row.SequenceNr, row.Timestamp, row.Payload);
+                owners[i++] = (persistenceId, write, row);
             }
 
-            var stored = new bool[_rows];
+            var stored = new bool[count];
             await using (var command = new NpgsqlCommand(Sql, connection, transaction))
             {
                 command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
@@ -92,17 +86,12 @@ internal sealed partial class PostgresEngine
                 while (await reader.ReadAsync()) stored[reader.GetInt64(0) - 1] = true;
             }
 
-            for (var row = 0; row < _rows; row++)
+            for (var row = 0; row < count; row++)
                 if (stored[row]) owners[row].Write.Inserted++;
-            foreach (var (persistenceId, write) in _writes)
-            {
-                if (write.Inserted == write.Rows.Length) continue;
-                write.Conflict = true;
-                for (var row = 0; row < _rows; row++)
-                    if (stored[row] && ReferenceEquals(owners[row].Write, write)) _takeBack.Add((persistenceId, write.Rows[owners[row].Row]));
-            }
+            foreach (var (_, write) in _writes) write.Conflict = write.Inserted < write.Rows.Length;
+            for (var row = 0; row < count; row++)
+                if (stored[row] && owners[row].Write.Conflict) _takeBack.Add((owners[row].PersistenceId, owners[row].Row));
             _writes.Clear();
-            _rows = 0;
         }
 
         private async Task FlushOneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
@@ -124,7 +113,6 @@ internal sealed partial class PostgresEngine
                     foreach (var row in write.Rows) _takeBack.Add((persistenceId, row));
             }
             _writes.Clear();
-            _rows = 0;
         }
 
         /// <summary>Deletes the rows that writes in conflict did get: they carry those writes' payloads, which another

@@ -5,7 +5,7 @@ namespace Durable.Persistence;
 /// <summary>
 /// Why events are written to a second table first. The journal's rows are found by their (persistence id key,
 /// sequence number) index, so a group commit over many objects lands one index entry per object on that object's own
-/// index page: a 4 KiB page written to the WAL (and later to the database file) for every ~30-byte event. The group
+/// index page: a whole page written to the WAL (and later to the database file) for every event of a few bytes. The group
 /// commits therefore insert into event_recent, whose index holds only the last few thousand events and so spans a few
 /// dozen pages that every group shares; once it holds <see cref="EngineSettings.RecentRowsBeforeMove"/> rows (8192 by
 /// default), the writer moves them all into event_journal in one transaction, in index order, so each object's page is
@@ -14,12 +14,9 @@ namespace Durable.Persistence;
 /// </summary>
 internal sealed partial class SqliteEngine
 {
-    // The bound's default: a group's cost grows with the pages of event_recent's index it touches (about one per 300 rows
-    // held) and a move's with the objects it carries (one event_journal page each), so it sits where the two meet for a
-    // thousand busy objects and groups of 50-100 events; 4,096 and 16,384 measured lower (bench/README.md).
-
-    /// <summary>The bound this engine moves at (tests lower it).</summary>
-    internal int MoveAfterRows { get; set; } = settings.RecentRowsBeforeMove;
+    // The bound: a group's cost grows with the pages of event_recent's index it touches, which grow with the rows held,
+    // and a move's with the objects it carries (one event_journal page each); the default was swept for a thousand busy
+    // objects (bench/README.md, "Group commits into a small table").
 
     // Rows inserted into event_recent since the last move (at least what it holds: deletions are not subtracted).
     private long _recentRows;
@@ -41,7 +38,7 @@ internal sealed partial class SqliteEngine
     /// (<see cref="PersistenceEngine.UpkeepFailed"/>) and tried again after as many rows more.</summary>
     protected override void AfterCommit()
     {
-        if (_recentRows < MoveAfterRows) return;
+        if (_recentRows < Settings.RecentRowsBeforeMove) return;
         _recentRows = 0;
         try
         {

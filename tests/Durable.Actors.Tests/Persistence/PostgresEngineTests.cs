@@ -46,16 +46,18 @@ public sealed class PostgresEngineTests : IAsyncLifetime
             """, connection, transaction))
             await insert.ExecuteNonQueryAsync();
         var held = _engine.EnqueueAsync(Write("hold", 9, [1]));
-        await WaitUntilBlockedAsync();
+        await WaitUntilBlockedByAsync(connection.ProcessID);
         return new Release(connection, transaction, held);
     }
 
-    private async Task WaitUntilBlockedAsync()
+    /// <summary>Asks the server, until it says so (at most 5 s), whether a session waits on <paramref name="holder"/>'s
+    /// lock: only the engine's writer can, since the other tests on this server never touch this schema's rows.</summary>
+    private async Task WaitUntilBlockedByAsync(int holder)
     {
         await using var connection = new NpgsqlConnection(_schema.ConnectionString);
         await connection.OpenAsync();
-        await using var blocked = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", connection);
+        await using var blocked = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", connection);
+        blocked.Parameters.Add(new NpgsqlParameter<int> { TypedValue = holder });
         for (var i = 0; (long)(await blocked.ExecuteScalarAsync())! == 0; i++)
         {
             if (i == 500) throw new TimeoutException("The engine's writer never waited on the held row.");

@@ -12,8 +12,16 @@ public sealed class SqliteEngineTests : IAsyncLifetime
 
     private string DatabasePath => Path.Combine(_directory, "persistence.db");
 
-    internal static EngineSettings Settings(string path, int cacheEntries = 4096) => new(
-        EngineKind.Sqlite, path, TimeSpan.FromSeconds(5), 2048, cacheEntries, 256, 256 * 1024, TimeSpan.FromSeconds(30), 8192);
+    internal static EngineSettings Settings(string path, int cacheEntries = 4096, int recentRowsBeforeMove = 8192) => new(
+        EngineKind.Sqlite, path, TimeSpan.FromSeconds(5), 2048, cacheEntries, 256, 256 * 1024, TimeSpan.FromSeconds(30), recentRowsBeforeMove);
+
+    /// <summary>Reopens the database with an engine that moves event_recent after <paramref name="rows"/> rows.</summary>
+    private async Task MoveAfterRowsAsync(int rows)
+    {
+        await _engine.DisposeAsync();
+        _engine = new SqliteEngine(Settings(DatabasePath, recentRowsBeforeMove: rows), TimeProvider.System);
+        await _engine.OpenAsync();
+    }
 
     public async Task InitializeAsync()
     {
@@ -272,7 +280,7 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     [Fact]
     public async Task Events_moved_out_of_the_recent_table_are_read_in_order_with_the_ones_written_after()
     {
-        _engine.MoveAfterRows = 5;
+        await MoveAfterRowsAsync(5);
         await _engine.EnqueueAsync(Write("mv", [1, 2, 3], [4]));
         await _engine.EnqueueAsync(Write("mv", [5, 6]));   // 6 rows: moved after this commit
         await _engine.EnqueueAsync(Write("mv", [7], [8]));
@@ -296,7 +304,7 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     [Fact]
     public async Task A_place_taken_before_a_move_is_refused_after_it_and_nothing_of_the_write_is_stored()
     {
-        _engine.MoveAfterRows = 3;
+        await MoveAfterRowsAsync(3);
         await _engine.EnqueueAsync(Write("taken", [1, 2, 3]));
 
         // The writer moves after a group and before it takes the next: the conflicting write comes after the move.
@@ -312,7 +320,7 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     [Fact]
     public async Task Deleting_events_removes_them_from_both_tables_and_keeps_the_highest_sequence_number()
     {
-        _engine.MoveAfterRows = 4;
+        await MoveAfterRowsAsync(4);
         await _engine.EnqueueAsync(Write("del", [1, 2, 3, 4]));   // moved
         await _engine.EnqueueAsync(Write("del", [5], [6]));        // recent
         Assert.Equal(1, _engine.RecentMoves);
@@ -359,9 +367,9 @@ public sealed class SqliteEngineTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_move_is_reported_and_leaves_every_event_readable_and_the_next_move_takes_them()
     {
+        await MoveAfterRowsAsync(3);
         var failures = new List<Exception>();
         _engine.UpkeepFailed += failures.Add;
-        _engine.MoveAfterRows = 3;
         Execute("CREATE TRIGGER no_moves BEFORE INSERT ON event_journal BEGIN SELECT RAISE(ABORT, 'injected'); END");
         await _engine.EnqueueAsync(Write("fm", [1, 2, 3]));
         await _engine.EnqueueAsync(Write("fm", [4]));   // after the failed move
